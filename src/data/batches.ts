@@ -1,0 +1,74 @@
+import type { Random } from '../random.js';
+import type { Dataset } from './dataset.js';
+
+/**
+ * A uniformly random permutation of 0 … count-1 (Fisher-Yates driven by `rng`), so the same seed gives
+ * the same order everywhere. Pass `out` (length `count`) to refill it instead of allocating.
+ */
+export function shuffledIndices(count: number, rng: Random, out?: Uint32Array): Uint32Array {
+  if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
+    throw new RangeError(`count must be an integer in [0, 2^32 - 1], got ${count}`);
+  }
+  if (out !== undefined && out.length !== count) throw new RangeError(`out has length ${out.length}, count is ${count}`);
+  const indices = out ?? new Uint32Array(count);
+  for (let i = 0; i < count; i++) indices[i] = i;
+  for (let i = count - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = indices[i]!;
+    indices[i] = indices[j]!;
+    indices[j] = t;
+  }
+  return indices;
+}
+
+export interface BatchRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The `[start, end)` positions of each batch over `count` items: full batches of `batchSize`, then
+ * the remainder as a last, smaller batch unless `dropLast` is set.
+ */
+export function batchRanges(count: number, batchSize: number, dropLast = false): BatchRange[] {
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const ranges: BatchRange[] = [];
+  const stop = dropLast ? count - (count % batchSize) : count;
+  for (let start = 0; start < stop; start += batchSize) ranges.push({ start, end: Math.min(start + batchSize, count) });
+  return ranges;
+}
+
+/**
+ * Copies the images and labels of `indices[start]` … `indices[end - 1]` into the first `end - start`
+ * rows of the preallocated `imagesOut` (rows × cols bytes each) and `labelsOut`. Returns the batch size.
+ * Allocates nothing.
+ */
+export function gatherBatch(
+  dataset: Dataset,
+  indices: ArrayLike<number>,
+  start: number,
+  end: number,
+  imagesOut: Uint8Array,
+  labelsOut: Uint8Array,
+): number {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > indices.length) {
+    throw new RangeError(`gatherBatch needs integers 0 ≤ start ≤ end ≤ ${indices.length}, got start ${start}, end ${end}`);
+  }
+  const n = end - start;
+  const size = dataset.rows * dataset.cols;
+  if (imagesOut.length < n * size) throw new RangeError(`imagesOut holds ${imagesOut.length} bytes, the batch needs ${n * size}`);
+  if (labelsOut.length < n) throw new RangeError(`labelsOut holds ${labelsOut.length} labels, the batch needs ${n}`);
+  const { images, labels, count } = dataset;
+  for (let row = 0; row < n; row++) {
+    const from = indices[start + row]!;
+    if (!(from >= 0 && from < count && Number.isInteger(from))) {
+      throw new RangeError(`index ${from} at position ${start + row} is outside 0-${count - 1}`);
+    }
+    labelsOut[row] = labels[from]!;
+    const src = from * size;
+    const dst = row * size;
+    for (let k = 0; k < size; k++) imagesOut[dst + k] = images[src + k]!;
+  }
+  return n;
+}
