@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // The wasm modules are inlined (esbuild's binary loader), so the bundles need no file access or fetch.
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', browser: 'src/browser.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

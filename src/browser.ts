@@ -1,0 +1,13 @@
+// The browser-safe public API: everything but what needs node: modules (see ./index.ts).
+export { createEngine, Engine, Parameter, supportsRelaxedSimd, supportsSimd, type EngineOptions, type Kernels } from './engine/index.js';
+export { Random } from './random.js';
+export * from './data/index.js';
+export * from './nn/index.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { schedules, applySchedule, type Schedule, type OneCycleOptions } from './optim/schedules.js';
+export type { Optimizer, OptimizerState } from './optim/optimizer.js';
+export { fit, type FitOptions } from './train/fit.js';
+export { evaluate, type EvaluateOptions } from './train/evaluate.js';
+export type * from './train/history.js';
