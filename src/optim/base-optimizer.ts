@@ -1,0 +1,169 @@
+import type { Engine } from '../engine/engine.js';
+import type { Parameter } from '../engine/parameter.js';
+import { checkInteger, defined } from './check.js';
+import type { Hyperparameters, Optimizer, OptimizerState } from './optimizer.js';
+import { checkParams, gradRanges, type Params, type Span, spansOf, toGroups } from './param-groups.js';
+
+/** How an optimizer reads its options and which state tensors it keeps. */
+export interface OptimizerSpec<H> {
+  defaults: Partial<H>;
+  /** A group's hyperparameters from its merged options: checks their names, types and ranges. */
+  resolve(options: Record<string, unknown>): H;
+  /** PyTorch's names of the state tensors a group with these hyperparameters updates. */
+  buffers(h: H): readonly string[];
+}
+
+export interface Group<H> {
+  readonly params: readonly Parameter[];
+  hyper: H;
+  /** Floats in the group's parameters. */
+  readonly size: number;
+  /** Each span with the byte offsets of its part of every state buffer the optimizer allocated. */
+  readonly spans: readonly (Span & { readonly state: Readonly<Record<string, number>> })[];
+}
+
+/**
+ * The shared base: param groups, their contiguous spans, state buffers allocated once (zero-filled, laid
+ * out like the parameters), lr/momentum setters that validate, zeroGrad, state and loadState. A subclass
+ * only says how to update one group: a kernel call per span.
+ */
+export abstract class BaseOptimizer<H extends { lr: number }> implements Optimizer {
+  abstract readonly kind: string;
+  readonly params: readonly Parameter[];
+  readonly engine: Engine;
+  protected readonly groups: readonly Group<H>[];
+  /** Steps taken so far (Adam's t after the increment in `step`). */
+  protected steps = 0;
+  private readonly size: number;
+  /** Byte offset of each state buffer (one block over all parameters) by PyTorch's name. */
+  private readonly buffers: Readonly<Record<string, number>>;
+  private readonly grads: [number, number][];
+  private heap?: Float32Array;
+  private isDisposed = false;
+
+  protected constructor(params: Params<unknown>, options: object, private readonly spec: OptimizerSpec<H>) {
+    const given = toGroups(params);
+    const groupParams = given.map((g) => [...g.params]);
+    this.params = groupParams.flat();
+    this.engine = checkParams(this.params);
+    const hypers = given.map(({ params: _, ...overrides }) =>
+      spec.resolve({ ...spec.defaults, ...defined(options), ...defined(overrides) }));
+    this.size = this.params.reduce((n, p) => n + p.size, 0);
+    this.buffers = this.allocate([...new Set(hypers.flatMap((h) => spec.buffers(h)))]);
+    this.grads = gradRanges(this.params);
+    let offset = 0;
+    this.groups = groupParams.map((ps, i) => {
+      const spans = spansOf(ps, offset).map((s) => ({ ...s, state: this.stateOf(s.offset) }));
+      const size = ps.reduce((n, p) => n + p.size, 0);
+      offset += size;
+      return { params: ps, hyper: hypers[i], size, spans };
+    });
+  }
+
+  get lr(): number {
+    return this.groups[0].hyper.lr;
+  }
+
+  set lr(value: number) {
+    this.configure(() => ({ lr: value }) as Partial<H>);
+  }
+
+  abstract get momentum(): number;
+  abstract set momentum(value: number);
+
+  step(): void {
+    this.assertLive();
+    this.steps += 1;
+    for (let i = 0; i < this.groups.length; i++) this.update(this.groups[i], i);
+  }
+
+  zeroGrad(): void {
+    this.assertLive();
+    const buffer = this.engine.buffer;
+    if (this.heap?.buffer !== buffer) this.heap = new Float32Array(buffer);
+    for (const [start, end] of this.grads) this.heap.fill(0, start, end);
+  }
+
+  state(): OptimizerState {
+    this.assertLive();
+    return {
+      kind: this.kind,
+      step: this.steps,
+      groups: this.groups.map((g) => ({ size: g.size, hyperparameters: structuredClone(g.hyper) as Hyperparameters })),
+      buffers: Object.fromEntries(
+        Object.entries(this.buffers).map(([name, ptr]) => [name, this.engine.f32(ptr, this.size).slice()])),
+    };
+  }
+
+  /** Restores a `state()` of an optimizer of the same kind over parameters of the same sizes; all or nothing. */
+  loadState(state: OptimizerState): void {
+    this.assertLive();
+    if (state?.kind !== this.kind) throw new TypeError(`cannot load ${state?.kind} state into ${this.kind}`);
+    checkInteger('state.step', state.step, 0);
+    if (!Array.isArray(state.groups) || state.groups.length !== this.groups.length) {
+      throw new RangeError(`the state has ${state.groups?.length} param groups, this ${this.kind} has ${this.groups.length}`);
+    }
+    const hypers = state.groups.map((g, i) => {
+      if (g?.size !== this.groups[i].size) {
+        throw new RangeError(`param group ${i} holds ${g?.size} floats in the state, ${this.groups[i].size} here`);
+      }
+      const h = this.spec.resolve({ ...g.hyperparameters });
+      for (const name of this.spec.buffers(h)) {
+        if (!(name in this.buffers)) {
+          throw new RangeError(`param group ${i} of the state needs a ${name} buffer, which this ${this.kind} was built without`);
+        }
+      }
+      return h;
+    });
+    const names = Object.keys(this.buffers);
+    const stored = Object.keys(state.buffers ?? {});
+    if (stored.length !== names.length || !names.every((name) => stored.includes(name))) {
+      throw new RangeError(`the state has buffers [${stored.join(', ')}], this ${this.kind} has [${names.join(', ')}]`);
+    }
+    for (const name of names) {
+      const b: unknown = state.buffers[name];
+      if (!(b instanceof Float32Array) || b.length !== this.size) {
+        throw new RangeError(`state buffer ${name} must be a Float32Array of ${this.size} floats`);
+      }
+    }
+    this.steps = state.step;
+    hypers.forEach((h, i) => (this.groups[i].hyper = h));
+    for (const name of names) this.engine.f32(this.buffers[name], this.size).set(state.buffers[name]);
+  }
+
+  /** Frees the state buffers; the optimizer can't be used afterwards. */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    if (!this.engine.disposed) for (const ptr of Object.values(this.buffers)) this.engine.free(ptr);
+  }
+
+  /** Updates every span of group `index` from its gradients. */
+  protected abstract update(group: Group<H>, index: number): void;
+
+  /** Applies `change` to every group's hyperparameters, after checking all of them. */
+  protected configure(change: (h: H) => Partial<H>): void {
+    const next = this.groups.map((g) => this.spec.resolve({ ...g.hyper, ...change(g.hyper) }));
+    next.forEach((h, i) => (this.groups[i].hyper = h));
+  }
+
+  private allocate(names: string[]): Record<string, number> {
+    const buffers: Record<string, number> = {};
+    try {
+      for (const name of names) buffers[name] = this.engine.alloc(4 * this.size);
+    } catch (error) {
+      for (const ptr of Object.values(buffers)) this.engine.free(ptr);
+      throw error;
+    }
+    return buffers;
+  }
+
+  private stateOf(offset: number): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.buffers).map(([name, ptr]) => [name, ptr + 4 * offset]));
+  }
+
+  private assertLive(): void {
+    if (this.isDisposed) throw new Error(`this ${this.kind} has been disposed`);
+    if (this.engine.disposed) throw new Error(`the engine of this ${this.kind} has been disposed`);
+  }
+}

@@ -1,0 +1,80 @@
+import { type OptimizerSpec, BaseOptimizer, type Group } from './base-optimizer.js';
+import { checkBoolean, checkKeys, checkNumber } from './check.js';
+import type { OptimizerState } from './optimizer.js';
+import type { Params } from './param-groups.js';
+
+export interface SGDOptions {
+  /** Required: PyTorch's SGD has no default learning rate. */
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  maximize?: boolean;
+}
+type SGDHyper = Required<SGDOptions>;
+
+const spec: OptimizerSpec<SGDHyper> = {
+  defaults: { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false },
+  resolve(o) {
+    checkKeys('SGD', o, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'maximize']);
+    if (o.lr === undefined) throw new TypeError("SGD needs an lr: PyTorch's SGD has no default learning rate");
+    const h: SGDHyper = {
+      lr: checkNumber('lr', o.lr, '≥ 0'),
+      momentum: checkNumber('momentum', o.momentum, '[0, 1)'),
+      dampening: checkNumber('dampening', o.dampening, '[0, 1]'),
+      nesterov: checkBoolean('nesterov', o.nesterov),
+      weightDecay: checkNumber('weightDecay', o.weightDecay, '≥ 0'),
+      maximize: checkBoolean('maximize', o.maximize),
+    };
+    if (h.nesterov && (h.momentum === 0 || h.dampening !== 0)) {
+      throw new RangeError(
+        `nesterov needs momentum > 0 and dampening = 0, got momentum ${h.momentum} and dampening ${h.dampening}`);
+    }
+    return h;
+  },
+  // Allocated even without momentum, so momentum can be switched on later (schedules do).
+  buffers: () => ['momentum_buffer'],
+};
+
+/** PyTorch's SGD: Polyak's heavy ball (or Nesterov's momentum) with L2 weight decay. */
+export class SGD extends BaseOptimizer<SGDHyper> {
+  readonly kind = 'SGD';
+  /** Per group: whether a momentum step was taken (PyTorch's buffer is None before, then the raw gradient). */
+  private started: boolean[];
+
+  constructor(params: Params<SGDOptions>, options: SGDOptions) {
+    super(params, options ?? {}, spec);
+    this.started = this.groups.map(() => false);
+  }
+
+  get momentum(): number {
+    return this.groups[0].hyper.momentum;
+  }
+
+  set momentum(value: number) {
+    this.configure(() => ({ momentum: value }));
+  }
+
+  protected update(g: Group<SGDHyper>, i: number): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = g.hyper;
+    const first = this.started[i] ? 0 : 1;
+    for (const s of g.spans) {
+      this.engine.kernels.sgdStep(s.size, s.dataPtr, s.gradPtr, s.state.momentum_buffer, lr, momentum, dampening,
+        weightDecay, +nesterov, +maximize, first);
+    }
+    if (momentum !== 0) this.started[i] = true;
+  }
+
+  override state(): OptimizerState {
+    const state = super.state();
+    state.groups.forEach((g, i) => (g.momentumBufferStarted = this.started[i]));
+    return state;
+  }
+
+  override loadState(state: OptimizerState): void {
+    const started = state?.groups?.map?.((g, i) => checkBoolean(`groups[${i}].momentumBufferStarted`, g?.momentumBufferStarted));
+    super.loadState(state);
+    this.started = started;
+  }
+}
