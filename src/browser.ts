@@ -3,6 +3,7 @@ export { createEngine, Engine, Parameter, supportsRelaxedSimd, supportsSimd, typ
 export { Random } from './random.js';
 export * from './data/index.js';
 export * from './nn/index.js';
+export type { LinearSpec, ActivationSpec, DropoutSpec } from './nn/layers.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
@@ -10,6 +11,4 @@ export { schedules, applySchedule, type Schedule, type OneCycleOptions } from '.
 export type { GroupState, Hyperparameters, Optimizer, OptimizerState } from './optim/optimizer.js';
 export { decayGroups, type ParamGroup, type Params } from './optim/param-groups.js';
 export { BaseOptimizer, type OptimizerSpec } from './optim/base-optimizer.js';
-export { fit, type FitOptions } from './train/fit.js';
-export { evaluate, type EvaluateOptions } from './train/evaluate.js';
-export type * from './train/history.js';
+export * from './train/index.js';

@@ -1,0 +1,121 @@
+import { batchRanges, gatherBatch, shuffledIndices } from '../data/batches.js';
+import type { Dataset } from '../data/dataset.js';
+import type { Sequential } from '../nn/sequential.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { applySchedule, type Schedule } from '../optim/schedules.js';
+import { Random } from '../random.js';
+import { checkData } from './check-data.js';
+import { evaluate } from './evaluate.js';
+import type { EpochRecord, History, StepRecord } from './history.js';
+
+export interface FitOptions {
+  /** Passes over the training set (default 1). */
+  epochs?: number;
+  /** Rows per step, at most the model's maxBatch (default maxBatch). */
+  batchSize?: number;
+  /** Seeds the per-epoch shuffles (default 0). */
+  seed?: number;
+  /** Reshuffle every epoch (default true). */
+  shuffle?: boolean;
+  /** Skip the last, smaller batch of an epoch (default false). */
+  dropLast?: boolean;
+  /** Evaluated in eval mode after every epoch (testLoss, testAccuracy). */
+  validation?: Dataset;
+  /** Sets the optimizer's lr/momentum before every step from the global step (0-based, counted across epochs). */
+  schedule?: Schedule;
+  onStep?: (record: StepRecord) => void;
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Training stops between steps once aborted; the history so far is returned. */
+  signal?: AbortSignal;
+}
+
+/** How often `fit` lets the event loop run (timers, abort signals, progress output). */
+const YIELD_EVERY_MS = 50;
+/** A step whose loss exceeds this multiple of the first step's loss counts as diverged. */
+export const DIVERGENCE_FACTOR = 1e3;
+
+/**
+ * Trains `model` on `train` with `optimizer`: per step, zero the gradients, forward + loss + backward on
+ * a batch gathered into the model's staging buffers, then one optimizer step. Asynchronous: it yields to
+ * the event loop every ~50 ms so signals and progress callbacks run, and otherwise allocates nothing per
+ * step. Divergence (a loss that is NaN/±Inf or above 1000 × the first loss) stops training before that
+ * step's update and is reported in `diverged`, not thrown. The model's train/eval mode is restored on return.
+ */
+export async function fit(model: Sequential, optimizer: Optimizer, train: Dataset, options: FitOptions = {}): Promise<History> {
+  const {
+    epochs = 1, batchSize = model.maxBatch, seed = 0, shuffle = true, dropLast = false,
+    validation, schedule, onStep, onEpoch, signal,
+  } = options;
+  checkData(model, train, 'train');
+  if (validation !== undefined) checkData(model, validation, 'validation');
+  if (typeof optimizer?.step !== 'function' || typeof optimizer.zeroGrad !== 'function') {
+    throw new TypeError('optimizer must have step() and zeroGrad() (e.g. new SGD(model.parameters(), { lr: 0.05 }))');
+  }
+  if (!Number.isSafeInteger(epochs) || epochs < 0) throw new RangeError(`epochs must be a non-negative integer, got ${epochs}`);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > model.maxBatch) {
+    throw new RangeError(`batchSize must be an integer in [1, maxBatch = ${model.maxBatch}], got ${batchSize}`);
+  }
+  const rng = new Random(seed);
+  const order = new Uint32Array(train.count).map((_, i) => i);
+  const ranges = batchRanges(train.count, batchSize, dropLast);
+  if (ranges.length === 0) throw new RangeError(`train has ${train.count} examples: no batch of ${batchSize}${dropLast ? ' (dropLast)' : ''}`);
+  const history: History = { steps: [], epochs: [], diverged: false };
+  const wasTraining = model.training;
+  let lastYield = performance.now();
+  let step = 0;
+  let firstLoss = NaN;
+
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (shuffle) shuffledIndices(train.count, rng.fork(), order);
+      const started = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (const { start, end } of ranges) {
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        if (signal?.aborted) return history;
+        const n = gatherBatch(train, order, start, end, model.stagedImages, model.stagedLabels);
+        model.loadStaged(n);
+        if (schedule) applySchedule(schedule, optimizer, step);
+        optimizer.zeroGrad();
+        model.train();
+        const loss = model.lossAndBackward(n);
+        if (step === 0) firstLoss = loss;
+        const record = { step, loss, lr: optimizer.lr, momentum: optimizer.momentum };
+        history.steps.push(record);
+        onStep?.(record);
+        if (!Number.isFinite(loss) || loss > DIVERGENCE_FACTOR * firstLoss) {
+          history.diverged = { step, loss };
+          return history;
+        }
+        optimizer.step();
+        lossSum += loss * n;
+        correct += model.correctCount(n);
+        seen += n;
+        step++;
+      }
+      const test = validation === undefined ? undefined : evaluate(model, validation);
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        testLoss: test?.loss ?? null,
+        testAccuracy: test?.accuracy ?? null,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.epochs.push(record);
+      await onEpoch?.(record);
+    }
+    return history;
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (globalThis.setImmediate ?? setTimeout)(resolve));
+}
