@@ -1,0 +1,195 @@
+// Elementwise layers, losses and row reductions. SIMD where the work is only loads, stores and simple
+// arithmetic; transcendental functions use AssemblyScript's Mathf, which runs inside wasm and so gives
+// the same bits in every browser. Vector bodies and scalar tails compute the same expression.
+
+// ----------------------------------------------------------------------------------- activations
+
+export function reluForward(n: i32, x: usize, y: usize): void {
+  const zero = f32x4.splat(0);
+  const vecEnd = x + ((<usize>n & ~3) << 2);
+  const end = x + (<usize>n << 2);
+  for (; x < vecEnd; x += 16, y += 16) v128.store(y, f32x4.max(v128.load(x), zero));
+  for (; x < end; x += 4, y += 4) store<f32>(y, Mathf.max(load<f32>(x), 0));
+}
+
+export function reluBackward(n: i32, y: usize, dy: usize, dx: usize): void {
+  const zero = f32x4.splat(0);
+  const vecEnd = y + ((<usize>n & ~3) << 2);
+  const end = y + (<usize>n << 2);
+  for (; y < vecEnd; y += 16, dy += 16, dx += 16) {
+    v128.store(dx, v128.and(v128.load(dy), f32x4.gt(v128.load(y), zero)));
+  }
+  for (; y < end; y += 4, dy += 4, dx += 4) store<f32>(dx, select<f32>(load<f32>(dy), 0, load<f32>(y) > 0));
+}
+
+export function tanhForward(n: i32, x: usize, y: usize): void {
+  const end = x + (<usize>n << 2);
+  for (; x < end; x += 4, y += 4) store<f32>(y, Mathf.tanh(load<f32>(x)));
+}
+
+export function tanhBackward(n: i32, y: usize, dy: usize, dx: usize): void {
+  const one = f32x4.splat(1);
+  const vecEnd = y + ((<usize>n & ~3) << 2);
+  const end = y + (<usize>n << 2);
+  for (; y < vecEnd; y += 16, dy += 16, dx += 16) {
+    const yv = v128.load(y);
+    v128.store(dx, f32x4.mul(v128.load(dy), f32x4.sub(one, f32x4.mul(yv, yv))));
+  }
+  for (; y < end; y += 4, dy += 4, dx += 4) {
+    const yv = load<f32>(y);
+    store<f32>(dx, load<f32>(dy) * (1 - yv * yv));
+  }
+}
+
+/** 1/(1 + e^−x) for x ≥ 0, e^x/(1 + e^x) below, so that e^|x| never overflows. */
+export function sigmoidForward(n: i32, x: usize, y: usize): void {
+  const end = x + (<usize>n << 2);
+  for (; x < end; x += 4, y += 4) {
+    const v = load<f32>(x);
+    const e = Mathf.exp(-Mathf.abs(v));
+    store<f32>(y, select<f32>(1, e, v >= 0) / (1 + e));
+  }
+}
+
+export function sigmoidBackward(n: i32, y: usize, dy: usize, dx: usize): void {
+  const one = f32x4.splat(1);
+  const vecEnd = y + ((<usize>n & ~3) << 2);
+  const end = y + (<usize>n << 2);
+  for (; y < vecEnd; y += 16, dy += 16, dx += 16) {
+    const yv = v128.load(y);
+    v128.store(dx, f32x4.mul(f32x4.mul(v128.load(dy), yv), f32x4.sub(one, yv)));
+  }
+  for (; y < end; y += 4, dy += 4, dx += 4) {
+    const yv = load<f32>(y);
+    store<f32>(dx, (load<f32>(dy) * yv) * (1 - yv));
+  }
+}
+
+export function mul(n: i32, a: usize, b: usize, out: usize): void {
+  const vecEnd = a + ((<usize>n & ~3) << 2);
+  const end = a + (<usize>n << 2);
+  for (; a < vecEnd; a += 16, b += 16, out += 16) v128.store(out, f32x4.mul(v128.load(a), v128.load(b)));
+  for (; a < end; a += 4, b += 4, out += 4) store<f32>(out, load<f32>(a) * load<f32>(b));
+}
+
+// ---------------------------------------------------------------------------------- bias gradient
+
+/** Four columns at a time, each summed down the rows in order; beta = 0 never reads db. */
+export function biasGrad(m: i32, n: i32, dy: usize, db: usize, beta: f32): void {
+  const rowBytes = <usize>n << 2;
+  const colsEnd = dy + ((<usize>n & ~3) << 2);
+  const end = dy + rowBytes;
+  const rowsEnd = <usize>m * rowBytes;
+  const betaV = f32x4.splat(beta);
+  for (; dy < colsEnd; dy += 16, db += 16) {
+    let sum = f32x4.splat(0);
+    for (let r: usize = 0; r < rowsEnd; r += rowBytes) sum = f32x4.add(sum, v128.load(dy + r));
+    v128.store(db, beta == 0 ? sum : f32x4.add(f32x4.mul(betaV, v128.load(db)), sum));
+  }
+  for (; dy < end; dy += 4, db += 4) {
+    let sum: f32 = 0;
+    for (let r: usize = 0; r < rowsEnd; r += rowBytes) sum += load<f32>(dy + r);
+    store<f32>(db, beta == 0 ? sum : beta * load<f32>(db) + sum);
+  }
+}
+
+// ----------------------------------------------------------------------------------------- losses
+
+/**
+ * Per row: subtract the row max, sum exp in f32 (storing each exp in dlogits when wanted, which is
+ * safe when dlogits = logits), loss = log(sum) − (x[label] − max). Row losses are summed in f64 in
+ * row order. A label ≥ n makes that row's loss NaN and its one-hot empty.
+ */
+export function softmaxCrossEntropy(m: i32, n: i32, logits: usize, labels: usize, dlogits: usize): f64 {
+  const rowBytes = <usize>n << 2;
+  const rows = <f32>m;
+  let total: f64 = 0;
+  for (let i = 0; i < m; i++) {
+    const x = logits + <usize>i * rowBytes;
+    const d = dlogits + <usize>i * rowBytes;
+    const label = <i32>load<u8>(labels + <usize>i);
+    let max = load<f32>(x);
+    for (let j = 1; j < n; j++) max = Mathf.max(max, load<f32>(x + (<usize>j << 2)));
+    const target = label < n ? load<f32>(x + (<usize>label << 2)) - max : NaN;
+    let sum: f32 = 0;
+    for (let j = 0; j < n; j++) {
+      const e = Mathf.exp(load<f32>(x + (<usize>j << 2)) - max);
+      sum += e;
+      if (dlogits) store<f32>(d + (<usize>j << 2), e);
+    }
+    total += <f64>(Mathf.log(sum) - target);
+    if (dlogits) {
+      for (let j = 0; j < n; j++) {
+        const at = d + (<usize>j << 2);
+        store<f32>(at, (load<f32>(at) / sum - <f32>(j == label)) / rows);
+      }
+    }
+  }
+  return total / <f64>m;
+}
+
+export function mseLoss(m: i32, n: i32, pred: usize, target: usize, dpred: usize): f64 {
+  const count = <usize>m * <usize>n;
+  const size = <f32>count;
+  const end = pred + (count << 2);
+  let total: f64 = 0;
+  for (; pred < end; pred += 4, target += 4) {
+    const d = load<f32>(pred) - load<f32>(target);
+    total += <f64>d * <f64>d;
+    if (dpred) {
+      store<f32>(dpred, (2 * d) / size);
+      dpred += 4;
+    }
+  }
+  return total / <f64>count;
+}
+
+// --------------------------------------------------------------------------------- row reductions
+
+/** Index of the first maximum of n floats at x (NaN never wins a comparison). */
+// @ts-ignore: decorator
+@inline function argmax(n: i32, x: usize): i32 {
+  let best = load<f32>(x);
+  let at = 0;
+  for (let j = 1; j < n; j++) {
+    const v = load<f32>(x + (<usize>j << 2));
+    if (v > best) {
+      best = v;
+      at = j;
+    }
+  }
+  return at;
+}
+
+export function argmaxRows(m: i32, n: i32, x: usize, out: usize): void {
+  const rowBytes = <usize>n << 2;
+  for (let i = 0; i < m; i++, x += rowBytes, out += 4) store<i32>(out, argmax(n, x));
+}
+
+export function accuracyCount(m: i32, n: i32, logits: usize, labels: usize): i32 {
+  const rowBytes = <usize>n << 2;
+  let count = 0;
+  for (let i = 0; i < m; i++, logits += rowBytes) {
+    if (argmax(n, logits) == <i32>load<u8>(labels + <usize>i)) count++;
+  }
+  return count;
+}
+
+// ---------------------------------------------------------------------------------------- inputs
+
+/** 16 bytes at a time: widen u8 → u16 → u32, convert, divide. */
+export function normalizeU8(n: i32, src: usize, dst: usize, divisor: f32): void {
+  const divisorV = f32x4.splat(divisor);
+  const vecEnd = src + (<usize>n & ~15);
+  const end = src + <usize>n;
+  for (; src < vecEnd; src += 16, dst += 64) {
+    const bytes = v128.load(src);
+    const lo = i16x8.extend_low_i8x16_u(bytes);
+    const hi = i16x8.extend_high_i8x16_u(bytes);
+    v128.store(dst, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), divisorV));
+    v128.store(dst, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), divisorV), 16);
+    v128.store(dst, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), divisorV), 32);
+    v128.store(dst, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), divisorV), 48);
+  }
+  for (; src < end; src++, dst += 4) store<f32>(dst, <f32>load<u8>(src) / divisor);
+}
