@@ -12,3 +12,7 @@ export type { GroupState, Hyperparameters, Optimizer, OptimizerState } from './o
 export { decayGroups, type ParamGroup, type Params } from './optim/param-groups.js';
 export { BaseOptimizer, type OptimizerSpec } from './optim/base-optimizer.js';
 export * from './train/index.js';
+export { runSetting, type RunHooks } from './experiments/run-setting.js';
+export type {
+  RunConfig, RunEpoch, RunProgress, RunResult, SettingSummary, Stat, SweepConfig, SweepOptimizer, SweepResult, TestPoint,
+} from './experiments/types.js';

@@ -1,0 +1,128 @@
+import { access, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import type { SweepResult } from '../src/experiments/types.js';
+
+/** Runs the command with its output captured (not a terminal, so progress comes as plain lines). */
+async function run(argv: string[], interrupt?: AbortSignal, onOutput?: (text: string) => void) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (text: string) => { stdout += text; onOutput?.(text); return true; }, isTTY: false },
+    stderr: { write: (text: string) => { stderr += text; return true; } },
+    interrupt,
+  });
+  return { code, stdout, stderr };
+}
+
+const small = ['--limit', '300', '--epochs', '1', '--batch-size', '50', '--eval-every', '0'];
+
+describe('heavyball: usage', () => {
+  it('prints the help and the version on request, with exit code 0', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: heavyball \[options\] \[command\]/);
+    expect(help.stdout).toMatch(/sweep \[options\]/);
+    expect(help.stdout).toMatch(/train \[options\]/);
+    const sweepHelp = await run(['sweep', '--help']);
+    expect(sweepHelp.code).toBe(0);
+    for (const flag of ['--momenta', '--optimizer', '--lr', '--normalize-lr', '--epochs', '--batch-size', '--seeds', '--workers', '--data', '--limit', '--out']) {
+      expect(sweepHelp.stdout).toContain(flag);
+    }
+    const version = await run(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+  });
+
+  it.each([
+    [['sweep', '--bogus'], "error: unknown option '--bogus'"],
+    [['sweep', '--momenta', '0.5,1.2'], "error: option '--momenta <list>' argument '0.5,1.2' is invalid. A momentum must be a number in [0, 1)."],
+    [['sweep', '--momenta', '0.9,0.9'], "error: option '--momenta <list>' argument '0.9,0.9' is invalid. The list has a value twice."],
+    [['sweep', '--optimizer', 'rmsprop'], "error: option '--optimizer <name>' argument 'rmsprop' is invalid. Allowed choices are sgd, nesterov, adam."],
+    [['sweep', '--workers', '0'], "error: option '--workers <n>' argument '0' is invalid. It must be a whole number ≥ 1."],
+    [['sweep', '--epochs', 'two'], "error: option '--epochs <n>' argument 'two' is invalid. It must be a whole number ≥ 1."],
+    [['sweep', '--lr', '-1'], "error: option '--lr <rate>' argument '-1' is invalid. It must be a number > 0."],
+    [['sweep', '--seeds', '1,x'], "error: option '--seeds <list>' argument '1,x' is invalid. It must be a whole number."],
+    [['sweep', '--target-accuracy', '97'], "error: option '--target-accuracy <fraction>' argument '97' is invalid. It must be a number in (0, 1], e.g. 0.97 for 97%."],
+    [['sweep', '--lr'], "error: option '--lr <rate>' argument missing"],
+    [['sweep', '--optimizer', 'adam', '--normalize-lr'], "error: --normalize-lr applies to SGD momentum only: Adam's first moment is an average, its step does not grow as 1/(1 − β1)"],
+    [['sweep', 'now'], "error: too many arguments for 'sweep'. Expected 0 arguments but got 1."],
+    [['train', '--momentum', '1'], "error: option '--momentum <μ>' argument '1' is invalid. A momentum must be a number in [0, 1)."],
+    [['fly'], "error: unknown command 'fly'"],
+  ])('%j: a one-line error, the usage, exit code 2', async (argv, message) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(message);
+    const command = argv[0] === 'fly' ? 'heavyball' : `heavyball ${argv[0]}`;
+    expect(lines[1]).toBe(`Usage: ${command} [options]${argv[0] === 'fly' ? ' [command]' : ''}`);
+    expect(lines).toHaveLength(3);
+  });
+
+  it('without a command prints the usage, exit code 2', async () => {
+    const { code, stderr } = await run([]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^Usage: heavyball \[options\] \[command\]/);
+  });
+});
+
+describe('heavyball sweep', () => {
+  it('trains in workers, prints progress lines, the table and the report paths', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
+    const { code, stdout, stderr } = await run(['sweep', ...small, '--momenta', '0,0.9', '--workers', '2', '--out', out]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\[worker [12]\] μ = 0, seed 1: started \(lr 0\.05\)/);
+    expect(stdout).toMatch(/\[worker [12]\] μ = 0\.9, seed 1: epoch 1\/1, step 6\/6, mean training loss \d\.\d{4}/);
+    const report = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as SweepResult;
+    for (const r of report.runs) {
+      const accuracy = `${(r.finalTestAccuracy * 100).toFixed(2)}%`;
+      expect(stdout).toContain(`μ = ${r.config.momentum}, seed 1: test accuracy ${accuracy} after 6 steps`);
+      expect(stdout).toMatch(new RegExp(`\\nμ = ${r.config.momentum} +0\\.05 .* ${accuracy} `));
+    }
+    expect(stdout).toContain(report.conclusion);
+    expect(stdout).toContain(`Report: ${join(out, 'sweep.html')}`);
+    await access(join(out, 'sweep.svg'));
+  });
+
+  it('on an interrupt stops the workers, still writes the report of what finished, exit code 130', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
+    const interrupt = new AbortController();
+    const { code, stdout } = await run(
+      ['sweep', ...small, '--momenta', '0,0.5,0.9', '--workers', '1', '--out', out],
+      interrupt.signal,
+      (text) => { if (text.includes(': test accuracy')) interrupt.abort(); },
+    );
+    expect(code).toBe(130);
+    expect(stdout).toContain('Stopping the workers');
+    const report = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as SweepResult;
+    expect(report.aborted).toBe(true);
+    expect(report.runs.map((r) => r.config.momentum)).toEqual([0]);
+    expect(report.conclusion).toContain('1 of 3 runs finished');
+    await access(join(out, 'sweep.html'));
+  });
+
+  it('fails with exit code 1 and the reason when the data is not there', async () => {
+    const { code, stderr } = await run(['sweep', '--data', join(tmpdir(), 'no-such-mnist'), '--out', tmpdir()]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^heavyball: MNIST files not found in .*no-such-mnist/);
+  });
+});
+
+describe('heavyball train', () => {
+  it('trains one network and reports its final accuracy and loss curve', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
+    const { code, stdout } = await run(['train', ...small, '--momentum', '0.9', '--seed', '3', '--out', out]);
+    expect(code).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'train.json'), 'utf8')) as SweepResult;
+    expect(report.runs).toHaveLength(1);
+    const [only] = report.runs;
+    expect(only!.config).toMatchObject({ momentum: 0.9, seed: 3, epochs: 1, batchSize: 50 });
+    expect(stdout).toContain(`Final test accuracy ${(only!.finalTestAccuracy * 100).toFixed(2)}% (test loss ${only!.finalTestLoss!.toFixed(4)}) after 6 steps`);
+    const svg = await readFile(join(out, 'train.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('μ = 0.9');
+  });
+});
