@@ -1,0 +1,276 @@
+// GEMM in the BLIS style: C = alpha·op(A)·op(B) + beta·C, then + bias, then ReLU, all row-major.
+// op(B) is packed into NR-wide k-panels and op(A) into MR-tall k-panels, zero-padded at the edges, so
+// every transpose runs through the one MR×NR micro-kernel. Blocking: KC over k (a B micro-panel stays in
+// L1), MC over m (the packed A block stays in L2), NC over n (the packed B block, L3).
+// Sums run in a fixed order that depends only on k, so the same inputs give the same bits.
+//
+// MR×NR = 4×8 in both builds: 8 accumulators + 2 B vectors + 4 broadcasts fit x64's 15 usable xmm
+// registers even though TurboFan hoists all four broadcast loads to the top of the loop. 5×8 and 6×8
+// need 17 and 20 and spill; measured on Node 20 (Zen 3), micro-kernel alone: 4×8 35 GFLOP/s, 5×8 29,
+// 6×8 29 (mul+add); 4×8 48, 5×8 30, 6×8 34 (relaxed_madd).
+
+const NR: i32 = 8;
+const MR: i32 = 4;
+const KC: i32 = 256;
+const MC: i32 = MR * 24;
+const NC: i32 = 1024;
+
+const F32 = sizeof<f32>();
+const PACKED_A_BYTES: usize = <usize>(MC * KC) * F32;
+const PACKED_B_BYTES: usize = <usize>(NC * KC) * F32;
+const EDGE_TILE_BYTES: usize = <usize>(MR * NR) * F32;
+const EDGE_BIAS_BYTES: usize = <usize>NR * F32;
+const EDGE_ROW_BYTES: usize = <usize>NR * F32;
+
+export function gemmWorkspaceBytes(): i32 {
+  return <i32>(PACKED_A_BYTES + PACKED_B_BYTES + EDGE_TILE_BYTES + EDGE_BIAS_BYTES);
+}
+
+export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
+  b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, bias: usize, relu: i32, work: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    scaleOnly(m, n, beta, c, ldc, bias, relu);
+    return;
+  }
+  const packedA = work;
+  const packedB = packedA + PACKED_A_BYTES;
+  const edgeTile = packedB + PACKED_B_BYTES;
+  const edgeBias = edgeTile + EDGE_TILE_BYTES;
+  const kcStep = evenStep(k, KC, 1);
+  const mcStep = evenStep(m, MC, MR);
+  const ncStep = evenStep(n, NC, NR);
+  for (let jc = 0; jc < n; jc += ncStep) {
+    const nc = min(ncStep, n - jc);
+    for (let pc = 0; pc < k; pc += kcStep) {
+      const kc = min(kcStep, k - pc);
+      packB(transB, b, ldb, pc, jc, kc, nc, packedB);
+      // Earlier k-blocks already hold beta·C; the epilogue belongs to the block that ends the sum.
+      const blockBeta: f32 = pc == 0 ? beta : 1;
+      const last = pc + kc == k;
+      const blockBias: usize = last && bias != 0 ? bias + <usize>jc * F32 : 0;
+      const blockRelu = last ? relu : 0;
+      for (let ic = 0; ic < m; ic += mcStep) {
+        const mc = min(mcStep, m - ic);
+        packA(transA, a, lda, ic, pc, mc, kc, packedA);
+        macroKernel(mc, nc, kc, packedA, packedB, c + (<usize>ic * ldc + jc) * F32, ldc, alpha, blockBeta,
+          blockBias, blockRelu, edgeTile, edgeBias);
+      }
+    }
+  }
+}
+
+/** C = beta·C + bias, then ReLU: the product of an empty sum (k = 0). */
+function scaleOnly(m: i32, n: i32, beta: f32, c: usize, ldc: i32, bias: usize, relu: i32): void {
+  for (let i = 0; i < m; i++) {
+    const row = c + <usize>i * ldc * F32;
+    for (let j = 0; j < n; j++) {
+      const at = row + <usize>j * F32;
+      let v: f32 = beta != 0 ? beta * load<f32>(at) : 0;
+      if (bias) v += load<f32>(bias + <usize>j * F32);
+      store<f32>(at, relu ? max(v, 0) : v);
+    }
+  }
+}
+
+/** The block size at most `max` (a multiple of `unit`) that splits `total` into equal-as-possible blocks. */
+function evenStep(total: i32, max: i32, unit: i32): i32 {
+  const blocks = (total + max - 1) / max;
+  const step = (total + blocks - 1) / blocks;
+  return (step + unit - 1) / unit * unit;
+}
+
+/** Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-row panels, each kc columns of MR contiguous floats. */
+function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  const rowBytes = <usize>lda * F32;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    if (transA) {
+      // op(A) columns are rows of A: MR floats are contiguous at each p.
+      let src = a + <usize>pc * rowBytes + <usize>(ic + ir) * F32;
+      if (rows == MR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst + <usize>(p * MR) * F32, v128.load(src));
+          src += rowBytes;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          gatherEdge(dst + <usize>(p * MR) * F32, src, F32, rows, MR);
+          src += rowBytes;
+        }
+      }
+    } else {
+      const src = a + <usize>(ic + ir) * rowBytes + <usize>pc * F32;
+      let p = 0;
+      if (rows == MR) {
+        for (; p + 4 <= kc; p += 4) {
+          transpose4x4(src + <usize>p * F32, rowBytes, dst + <usize>(p * MR) * F32, <usize>MR * F32);
+        }
+      }
+      for (; p < kc; p++) gatherEdge(dst + <usize>(p * MR) * F32, src + <usize>p * F32, rowBytes, rows, MR);
+    }
+    dst += <usize>(MR * kc) * F32;
+  }
+}
+
+/** Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-column panels, each kc rows of NR contiguous floats. */
+function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  const rowBytes = <usize>ldb * F32;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    if (transB) {
+      // op(B) columns are rows of B: transpose 4×4 blocks of B into the panel.
+      const src = b + <usize>(jc + jr) * rowBytes + <usize>pc * F32;
+      let p = 0;
+      if (cols == NR) {
+        const outRowBytes = <usize>NR * F32;
+        for (; p + 4 <= kc; p += 4) {
+          const out = dst + <usize>(p * NR) * F32;
+          transpose4x4(src + <usize>p * F32, rowBytes, out, outRowBytes);
+          transpose4x4(src + 4 * rowBytes + <usize>p * F32, rowBytes, out + 4 * F32, outRowBytes);
+        }
+      }
+      for (; p < kc; p++) gatherEdge(dst + <usize>(p * NR) * F32, src + <usize>p * F32, rowBytes, cols, NR);
+    } else {
+      let src = b + <usize>pc * rowBytes + <usize>(jc + jr) * F32;
+      if (cols == NR) {
+        for (let p = 0; p < kc; p++) {
+          const out = dst + <usize>(p * NR) * F32;
+          v128.store(out, v128.load(src));
+          v128.store(out, v128.load(src, 16), 16);
+          src += rowBytes;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          gatherEdge(dst + <usize>(p * NR) * F32, src, F32, cols, NR);
+          src += rowBytes;
+        }
+      }
+    }
+    dst += <usize>(NR * kc) * F32;
+  }
+}
+
+/** dst[0:count] = the count floats at src, src + stride, …; dst[count:width] = 0. */
+// @ts-ignore: decorator
+@inline function gatherEdge(dst: usize, src: usize, stride: usize, count: i32, width: i32): void {
+  for (let i = 0; i < count; i++) {
+    store<f32>(dst + <usize>i * F32, load<f32>(src));
+    src += stride;
+  }
+  for (let i = count; i < width; i++) store<f32>(dst + <usize>i * F32, 0);
+}
+
+/** Writes the transpose of the 4×4 block at src (row stride srcRowBytes) to dst (row stride dstRowBytes). */
+// @ts-ignore: decorator
+@inline function transpose4x4(src: usize, srcRowBytes: usize, dst: usize, dstRowBytes: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + srcRowBytes);
+  const r2 = v128.load(src + 2 * srcRowBytes);
+  const r3 = v128.load(src + 3 * srcRowBytes);
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i64x2.shuffle(t0, t2, 0, 2));
+  v128.store(dst + dstRowBytes, i64x2.shuffle(t0, t2, 1, 3));
+  v128.store(dst + 2 * dstRowBytes, i64x2.shuffle(t1, t3, 0, 2));
+  v128.store(dst + 3 * dstRowBytes, i64x2.shuffle(t1, t3, 1, 3));
+}
+
+/** Runs the micro-kernel over an mc×nc block of C; edge tiles go through a full MR×NR temporary tile. */
+function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize, c: usize, ldc: i32,
+  alpha: f32, beta: f32, bias: usize, relu: i32, edgeTile: usize, edgeBias: usize): void {
+  const rowBytes = <usize>ldc * F32;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const panelB = packedB + <usize>(jr * kc) * F32;
+    const stripBias: usize = bias != 0 ? bias + <usize>jr * F32 : 0;
+    const fullTiles = cols == NR ? mc / MR : 0;
+    if (fullTiles) {
+      microKernel(kc, fullTiles, packedA, panelB, c + <usize>jr * F32, rowBytes, alpha, beta, stripBias, relu);
+    }
+    for (let ir = fullTiles * MR; ir < mc; ir += MR) {
+      const rows = min(MR, mc - ir);
+      const tile = c + <usize>ir * rowBytes + <usize>jr * F32;
+      const tileBias: usize = stripBias != 0 ? edgeBias : 0;
+      if (tileBias) copyTile(1, cols, stripBias, 0, edgeBias, 0);
+      if (beta != 0) copyTile(rows, cols, tile, rowBytes, edgeTile, EDGE_ROW_BYTES);
+      microKernel(kc, 1, packedA + <usize>(ir * kc) * F32, panelB, edgeTile, EDGE_ROW_BYTES, alpha, beta,
+        tileBias, relu);
+      copyTile(rows, cols, edgeTile, EDGE_ROW_BYTES, tile, rowBytes);
+    }
+  }
+}
+
+function copyTile(rows: i32, cols: i32, src: usize, srcRowBytes: usize, dst: usize, dstRowBytes: usize): void {
+  for (let r = 0; r < rows; r++) {
+    memory.copy(dst, src, <usize>cols * F32);
+    src += srcRowBytes;
+    dst += dstRowBytes;
+  }
+}
+
+/**
+ * For each of `tiles` MR×NR tiles going down from c (row stride rowBytes), using consecutive A panels
+ * from pa and the one B panel at pb: C = epilogue(alpha·Σ_p A[:,p]·B[p,:] + beta·C).
+ * (`pa + 4` rather than a load offset, and the do-while on a pointer, measured ~15% faster in V8.)
+ */
+function microKernel(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowBytes: usize, alpha: f32,
+  beta: f32, bias: usize, relu: i32): void {
+  const pbEnd = pb + <usize>(kc * NR) * F32;
+  for (let t = 0; t < tiles; t++) {
+    let b = pb;
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+    let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    do {
+      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      let ai = v128.load32_splat(pa);
+      c00 = madd(ai, b0, c00); c01 = madd(ai, b1, c01);
+      ai = v128.load32_splat(pa + 4);
+      c10 = madd(ai, b0, c10); c11 = madd(ai, b1, c11);
+      ai = v128.load32_splat(pa + 8);
+      c20 = madd(ai, b0, c20); c21 = madd(ai, b1, c21);
+      ai = v128.load32_splat(pa + 12);
+      c30 = madd(ai, b0, c30); c31 = madd(ai, b1, c31);
+      pa += <usize>MR * F32;
+      b += <usize>NR * F32;
+    } while (b < pbEnd);
+    const va = f32x4.splat(alpha);
+    writeRow(c, c00, c01, va, beta, bias, relu); c += rowBytes;
+    writeRow(c, c10, c11, va, beta, bias, relu); c += rowBytes;
+    writeRow(c, c20, c21, va, beta, bias, relu); c += rowBytes;
+    writeRow(c, c30, c31, va, beta, bias, relu); c += rowBytes;
+  }
+}
+
+/** acc + a·b: separately rounded mul and add in the standard build, FMA where relaxed SIMD allows it. */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** One row of the write-back: alpha·acc (+ beta·C, never reading C when beta = 0) (+ bias) (ReLU). */
+// @ts-ignore: decorator
+@inline function writeRow(c: usize, acc0: v128, acc1: v128, alpha: v128, beta: f32, bias: usize, relu: i32): void {
+  let v0 = f32x4.mul(alpha, acc0), v1 = f32x4.mul(alpha, acc1);
+  if (beta != 0) {
+    const vb = f32x4.splat(beta);
+    v0 = f32x4.add(v0, f32x4.mul(vb, v128.load(c)));
+    v1 = f32x4.add(v1, f32x4.mul(vb, v128.load(c, 16)));
+  }
+  if (bias != 0) {
+    v0 = f32x4.add(v0, v128.load(bias));
+    v1 = f32x4.add(v1, v128.load(bias, 16));
+  }
+  if (relu) {
+    const zero = f32x4.splat(0);
+    v0 = f32x4.max(v0, zero);
+    v1 = f32x4.max(v1, zero);
+  }
+  v128.store(c, v0);
+  v128.store(c, v1, 16);
+}
