@@ -1,0 +1,35 @@
+// The messages between the page and a training worker (one worker trains one run).
+
+/** One training run: the reference MLP 784-256-128-10 trained by SGD on MNIST. */
+export interface RunConfig {
+  momentum: number;
+  nesterov: boolean;
+  lr: number;
+  steps: number;
+  batchSize: number;
+  /** Seeds the initial weights and the shuffles. */
+  seed: number;
+  /** Test accuracy is measured about every this many steps (at the first pause after). */
+  evaluateEvery: number;
+}
+
+export type ToWorker =
+  | { type: 'train'; config: RunConfig; mnistUrl: string }
+  | { type: 'stop' }
+  | { type: 'predict'; id: number; pixels: Uint8Array };
+
+export interface Evaluation {
+  step: number;
+  loss: number;
+  accuracy: number;
+}
+
+export type FromWorker =
+  | { type: 'loaded'; trainCount: number; testCount: number; seconds: number }
+  /** The losses of steps `start`, `start + 1`, … (float64, exactly as fit reported them). */
+  | { type: 'losses'; start: number; losses: Float64Array }
+  | { type: 'evaluation'; evaluation: Evaluation }
+  | { type: 'done'; steps: number; diverged: false | { step: number; loss: number }; final: Evaluation; seconds: number }
+  /** Softmax of the model's outputs for a drawn digit; null before there is a model. */
+  | { type: 'prediction'; id: number; probabilities: Float32Array | null }
+  | { type: 'error'; message: string };

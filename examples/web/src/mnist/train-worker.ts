@@ -1,0 +1,103 @@
+// A Web Worker that trains one run on MNIST, so the page stays responsive, and then answers predictions.
+import { createEngine, evaluate, fit, loadMnistFromUrl, SGD, sequential, type Sequential } from 'heavyball';
+import type { Evaluation, FromWorker, RunConfig, ToWorker } from './protocol';
+import { REFERENCE_MLP } from './reference-mlp';
+
+/** How often losses are posted to the page. */
+const POST_EVERY_MS = 100;
+
+let model: Sequential | undefined;
+/** Aborted by the page's stop button or once the run has taken its steps. */
+const stopper = new AbortController();
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  (self as unknown as Worker).postMessage(message, transfer);
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.type === 'train') {
+    train(message.config, message.mnistUrl).catch((error: unknown) => {
+      post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    });
+  } else if (message.type === 'stop') {
+    stopper.abort();
+  } else if (message.type === 'predict') {
+    const probabilities = model ? predict(model, message.pixels) : null;
+    post({ type: 'prediction', id: message.id, probabilities }, probabilities ? [probabilities.buffer] : []);
+  }
+};
+
+async function train(config: RunConfig, mnistUrl: string): Promise<void> {
+  const loadStarted = performance.now();
+  const { train: trainSet, test } = await loadMnistFromUrl(mnistUrl);
+  post({ type: 'loaded', trainCount: trainSet.count, testCount: test.count, seconds: (performance.now() - loadStarted) / 1000 });
+
+  const started = performance.now();
+  const engine = await createEngine();
+  const net = sequential(engine, REFERENCE_MLP, { seed: config.seed, maxBatch: config.batchSize });
+  model = net;
+  const optimizer = new SGD(net.parameters(), { lr: config.lr, momentum: config.momentum, nesterov: config.nesterov });
+  const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
+
+  let pending: number[] = [];
+  let pendingStart = 0;
+  let lastPost = performance.now();
+  let stepsDone = 0;
+  let evaluationDue = config.evaluateEvery;
+  let finished = false;
+  const flush = () => {
+    if (pending.length === 0) return;
+    post({ type: 'losses', start: pendingStart, losses: Float64Array.from(pending) });
+    pendingStart += pending.length;
+    pending = [];
+    lastPost = performance.now();
+  };
+  const measure = (): Evaluation => ({ step: stepsDone, ...evaluate(net, test) });
+
+  const history = await fit(net, optimizer, trainSet, {
+    epochs: Math.ceil(config.steps / stepsPerEpoch),
+    batchSize: config.batchSize,
+    seed: config.seed,
+    signal: stopper.signal,
+    onStep({ step, loss }) {
+      pending.push(loss);
+      // fit calls onStep before the update: this step counts as done once fit pauses next.
+      stepsDone = step + 1;
+      if (stepsDone >= config.steps) stopper.abort();
+      if (performance.now() - lastPost > POST_EVERY_MS) flush();
+      if (stepsDone >= evaluationDue && stepsDone < config.steps) {
+        evaluationDue = Infinity;
+        // Timers run only while fit pauses between steps, when the model is free to use.
+        setTimeout(() => {
+          if (finished) return;
+          post({ type: 'evaluation', evaluation: measure() });
+          evaluationDue = stepsDone + config.evaluateEvery;
+        });
+      }
+    },
+  });
+  finished = true;
+  flush();
+  post({
+    type: 'done',
+    steps: history.steps.length,
+    diverged: history.diverged,
+    final: measure(),
+    seconds: (performance.now() - started) / 1000,
+  });
+}
+
+/** The class probabilities (softmax of the outputs) of one 28×28 image, in eval mode. */
+function predict(net: Sequential, pixels: Uint8Array): Float32Array {
+  const wasTraining = net.training;
+  try {
+    const logits = net.eval().forward(Float32Array.from(pixels, (v) => v / 255), 1);
+    const max = Math.max(...logits);
+    const exps = logits.map((z) => Math.exp(z - max));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    return exps.map((e) => e / sum);
+  } finally {
+    net.train(wasTraining);
+  }
+}

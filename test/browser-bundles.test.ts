@@ -1,0 +1,119 @@
+// heavyball from a browser bundle with no configuration: a tiny app importing the packed package, built
+// with Vite and with esbuild, contains no Node import and no separate .wasm file, and runs in Chromium
+// with the same results as in Node.
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build as esbuild } from 'esbuild';
+import type { Browser } from 'playwright-core';
+import { build as viteBuild, createLogger } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, pageErrors } from './browser/chromium.js';
+import { nodeImportsIn } from './browser/node-imports.js';
+import { installPackedHeavyball } from './browser/pack-heavyball.js';
+import { serveStatic, type StaticServer } from './browser/static-server.js';
+
+const FIXTURES = new URL('./browser/fixtures/', import.meta.url);
+const BUNDLERS = ['vite', 'esbuild'] as const;
+type Bundler = (typeof BUNDLERS)[number];
+
+interface Result {
+  backend: string;
+  simd: string;
+  stepped: number[];
+  losses: number[];
+  accuracy: number;
+}
+
+let scratch: string;
+const servers = {} as Record<Bundler, StaticServer>;
+let browser: Browser;
+const warnings: Record<Bundler, string[]> = { vite: [], esbuild: [] };
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'heavyball-bundles-'));
+  const app = join(scratch, 'app');
+  await installPackedHeavyball(app, scratch);
+  await copyFile(new URL('bundle-entry.js', FIXTURES), join(app, 'main.js'));
+  await copyFile(new URL('bundle-page.html', FIXTURES), join(app, 'index.html'));
+
+  const logger = createLogger('warn');
+  logger.warn = (message) => void warnings.vite.push(message);
+  logger.warnOnce = logger.warn;
+  await viteBuild({
+    root: app, configFile: false, logLevel: 'warn', customLogger: logger, build: { outDir: join(scratch, 'vite'), emptyOutDir: true },
+  });
+
+  await mkdir(join(scratch, 'esbuild'));
+  const built = await esbuild({
+    entryPoints: [join(app, 'main.js')], bundle: true, format: 'esm', platform: 'browser', outdir: join(scratch, 'esbuild'), logLevel: 'silent',
+  });
+  warnings.esbuild = built.warnings.map((w) => w.text);
+  await copyFile(new URL('bundle-page.html', FIXTURES), join(scratch, 'esbuild', 'index.html'));
+
+  for (const bundler of BUNDLERS) servers[bundler] = await serveStatic(join(scratch, bundler));
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const server of Object.values(servers)) await server.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+it('the scan for Node imports finds those of heavyball\'s Node entry, and none in its browser entry', async () => {
+  const dist = new URL('../dist/', import.meta.url);
+  const nodeEntry = await readFile(new URL('index.js', dist), 'utf8');
+  expect(nodeImportsIn(nodeEntry)).toEqual(expect.arrayContaining(['from "path"']));
+  expect(nodeImportsIn('import("node:worker_threads"); require(\'fs\'); export * from "node:url"')).toHaveLength(3);
+  expect(nodeImportsIn('process.getBuiltinModule?.("node:v8"); const s = "from the path"')).toEqual([]);
+  for (const file of await readdir(dist)) {
+    if (!/^(browser|chunk-.*)\.js$/.test(file)) continue;
+    expect(nodeImportsIn(await readFile(new URL(file, dist), 'utf8')), file).toEqual([]);
+  }
+});
+
+describe.each(BUNDLERS)('a %s bundle of an app importing heavyball', (bundler) => {
+  it('builds without warnings into JavaScript alone, with no Node import', async () => {
+    expect(warnings[bundler]).toEqual([]);
+    const files = await filesUnder(join(scratch, bundler));
+    expect(files.filter((f) => !/\.(js|html)$/.test(f))).toEqual([]);
+    const scripts = files.filter((f) => f.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const file of scripts) expect(nodeImportsIn(await readFile(file, 'utf8'))).toEqual([]);
+  });
+
+  it('runs in Chromium on the wasm backend, fetching nothing but its page and script, with Node\'s results', async () => {
+    const page = await browser.newPage();
+    const errors = pageErrors(page);
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+    try {
+      await page.goto(servers[bundler].url);
+      await page.waitForFunction(() => 'result' in globalThis, undefined, { timeout: 60_000 });
+      const inBrowser: Result = await page.evaluate(() => (globalThis as unknown as { result: Result }).result);
+      expect(errors).toEqual([]);
+      expect(requested.every((path) => path === '/' || path.endsWith('.js'))).toBe(true);
+      expect(requested.some((path) => path.endsWith('.wasm'))).toBe(false);
+
+      expect(inBrowser.backend).toBe('wasm');
+      expect(inBrowser.simd).toBe('standard');
+      // Nesterov's first step from a zero buffer: p − lr·(g + β·g), in float32.
+      expect(inBrowser.stepped).toEqual([1, -2, 3].map((x) => Math.fround(x - Math.fround(0.1 * Math.fround(0.5 + Math.fround(0.9 * 0.5))))));
+      expect(inBrowser.losses.at(-1)).toBeLessThan(inBrowser.losses[0]! / 4);
+      expect(inBrowser.accuracy).toBeGreaterThan(0.9);
+
+      delete (globalThis as { result?: unknown }).result;
+      await import(/* @vite-ignore */ `${new URL('bundle-entry.js', FIXTURES).href}?${bundler}`);
+      const inNode = (globalThis as unknown as { result: Result }).result;
+      expect(inBrowser).toEqual(inNode);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});
