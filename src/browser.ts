@@ -16,3 +16,4 @@ export { runSetting, type RunHooks } from './experiments/run-setting.js';
 export type {
   RunConfig, RunEpoch, RunProgress, RunResult, SettingSummary, Stat, SweepConfig, SweepOptimizer, SweepResult, TestPoint,
 } from './experiments/types.js';
+export * from './checkpoint/index.js';

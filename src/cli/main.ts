@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { version } from '../../package.json';
 import { resolveSweepConfig } from '../experiments/sweep-options.js';
@@ -20,6 +21,9 @@ interface SweepFlags extends CommonFlags {
 interface TrainFlags extends CommonFlags {
   momentum: number;
   seed: number;
+  checkpoint?: string;
+  checkpointEvery: number;
+  resume?: string;
 }
 
 /** Checks the settings together (what one flag alone cannot say), reporting a problem as a usage error. */
@@ -67,9 +71,16 @@ function program(io: CliIo, done: (code: number) => void): Command {
   const trainCommand = root.command('train')
     .description('train one network and report its loss curve and final test accuracy')
     .option('--momentum <μ>', 'momentum (adam: betas[0])', momentum, 0.9)
-    .option('--seed <n>', 'seed of the initial weights and the batch order', integer, 1);
+    .option('--seed <n>', 'seed of the initial weights and the batch order', integer, 1)
+    .option('--checkpoint <file>', 'save the run to this safetensors file every --checkpoint-every steps')
+    .option('--checkpoint-every <steps>', 'steps between checkpoints', positiveInteger, 500)
+    .option('--resume <file>', 'continue the run saved in this checkpoint (give the flags it was started with)');
   addCommonOptions(trainCommand).action(async (flags: TrainFlags, command: Command) => {
-    const options = checked(command, { ...commonSweepOptions(flags), momenta: [flags.momentum], seeds: [flags.seed], workers: 1 });
+    const options = checked(command, {
+      ...commonSweepOptions(flags), momenta: [flags.momentum], seeds: [flags.seed], workers: 1,
+      checkpoint: flags.checkpoint === undefined ? undefined : { path: resolve(flags.checkpoint), every: flags.checkpointEvery },
+      resume: flags.resume === undefined ? undefined : resolve(flags.resume),
+    });
     done(await runAndReport(options, flags.out, 'train', io));
   });
   for (const command of [root, sweepCommand, trainCommand]) command.showHelpAfterError(usage(command));

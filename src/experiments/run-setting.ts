@@ -1,3 +1,5 @@
+import type { Resume } from '../checkpoint/fit-progress.js';
+import type { CheckpointInput } from '../checkpoint/save-checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import { createEngine } from '../engine/engine.js';
 import type { Parameter } from '../engine/parameter.js';
@@ -35,6 +37,11 @@ export interface RunHooks {
   onProgress?: (progress: RunProgress) => void;
   /** Stops training between steps; the run then returns null. */
   signal?: AbortSignal;
+  /** Reads and writes the checkpoint files of `config.resume` and `config.checkpoint` (Node: the sweep worker's). */
+  checkpointFiles?: {
+    load(path: string, into: { model: Sequential; optimizer: Optimizer }): Promise<Resume>;
+    save(path: string, input: CheckpointInput): Promise<void>;
+  };
 }
 
 /**
@@ -54,6 +61,10 @@ export async function runSetting(
     const layers = mlp(config.layers);
     const model = sequential(engine, layers, { seed, maxBatch: batchSize });
     const optimizer = createOptimizer(config, model.parameters());
+    const files = hooks.checkpointFiles;
+    if ((config.resume || config.checkpoint) && !files) throw new Error('checkpoint files need the Node sweep worker');
+    const resume = config.resume ? await files!.load(config.resume, { model, optimizer }) : undefined;
+    const checkpoint = config.checkpoint;
     const evalModel = evalEvery > 0 ? sequential(engine, layers, { seed, maxBatch: EVAL_BATCH }) : undefined;
     const stepsPerEpoch = Math.ceil(train.count / batchSize);
     const totalSteps = epochs * stepsPerEpoch;
@@ -73,6 +84,8 @@ export async function runSetting(
       seed,
       validation: test,
       signal: hooks.signal,
+      resume,
+      checkpoint: checkpoint && { every: checkpoint.every, save: (c) => files!.save(checkpoint.path, c) },
       // Called after a batch's backward pass, before its update: `step` updates have been made.
       onStep: ({ step, loss }) => {
         if (evalModel && step > 0 && step % evalEvery === 0 && step % stepsPerEpoch !== 0) {

@@ -55,6 +55,8 @@ export function resolveSweepConfig(settings: SweepSettings, defaultWorkers: numb
     evalEvery: settings.evalEvery ?? DEFAULTS.evalEvery,
     backend: settings.backend ?? DEFAULTS.backend,
     simd: settings.simd ?? DEFAULTS.simd,
+    checkpoint: settings.checkpoint,
+    resume: settings.resume,
   };
   const { momenta, layers, seeds } = config;
   check(Array.isArray(momenta) && momenta.length > 0 && momenta.every((m) => m >= 0 && m < 1),
@@ -98,5 +100,7 @@ export function runConfigs(config: SweepConfig): RunConfig[] {
     evalEvery: config.evalEvery,
     backend: config.backend,
     simd: config.simd,
+    checkpoint: config.checkpoint,
+    resume: config.resume,
   })));
 }

@@ -23,6 +23,10 @@ export interface RunConfig {
   evalEvery: number;
   backend: 'wasm' | 'js';
   simd: 'standard' | 'relaxed';
+  /** Save the run to this safetensors file every `every` steps (train only). */
+  checkpoint?: { path: string; every: number };
+  /** A checkpoint file to continue the run from (train only). */
+  resume?: string;
 }
 
 /** One evaluation on the test set, after `step` training steps. */
@@ -124,6 +128,8 @@ export interface SweepConfig {
   evalEvery: number;
   backend: 'wasm' | 'js';
   simd: 'standard' | 'relaxed';
+  checkpoint?: { path: string; every: number };
+  resume?: string;
 }
 
 /** Everything a sweep measured: what sweep.json holds. */

@@ -1,3 +1,5 @@
+import { resumePoint, type Resume } from '../checkpoint/fit-progress.js';
+import type { CheckpointInput } from '../checkpoint/save-checkpoint.js';
 import { batchRanges, gatherBatch, shuffledIndices } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -27,6 +29,13 @@ export interface FitOptions {
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
   /** Training stops between steps once aborted; the history so far is returned. */
   signal?: AbortSignal;
+  /** Continues a run where `loadCheckpoint` (its result) left it; give the options the run was started with. */
+  resume?: Resume;
+  /**
+   * Every `every` steps, and when aborted, `save` gets what saveCheckpoint takes (read it before awaiting:
+   * training goes on after); in Node, `save: (c) => saveCheckpointFile(path, c)`.
+   */
+  checkpoint?: { every: number; save: (input: CheckpointInput) => void | Promise<void> };
 }
 
 /** How often `fit` lets the event loop run (timers, abort signals, progress output). */
@@ -44,7 +53,7 @@ export const DIVERGENCE_FACTOR = 1e3;
 export async function fit(model: Sequential, optimizer: Optimizer, train: Dataset, options: FitOptions = {}): Promise<History> {
   const {
     epochs = 1, batchSize = model.maxBatch, seed = 0, shuffle = true, dropLast = false,
-    validation, schedule, onStep, onEpoch, signal,
+    validation, schedule, onStep, onEpoch, signal, resume, checkpoint,
   } = options;
   checkData(model, train, 'train');
   if (validation !== undefined) checkData(model, validation, 'validation');
@@ -59,26 +68,38 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
   const order = new Uint32Array(train.count).map((_, i) => i);
   const ranges = batchRanges(train.count, batchSize, dropLast);
   if (ranges.length === 0) throw new RangeError(`train has ${train.count} examples: no batch of ${batchSize}${dropLast ? ' (dropLast)' : ''}`);
-  const history: History = { steps: [], epochs: [], diverged: false };
+  if (checkpoint && !(Number.isSafeInteger(checkpoint.every) && checkpoint.every >= 1)) {
+    throw new RangeError(`checkpoint.every must be an integer ≥ 1, got ${checkpoint.every}`);
+  }
+  const batchOrder = { count: train.count, batchSize, seed, shuffle, dropLast };
+  const start = resumePoint(resume, batchOrder);
+  const history: History = resume?.history ? structuredClone(resume.history) : { steps: [], epochs: [], diverged: false };
   const wasTraining = model.training;
   let lastYield = performance.now();
-  let step = 0;
-  let firstLoss = NaN;
+  let step = start.step;
+  let firstLoss = history.steps[0]?.loss ?? NaN;
 
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (shuffle) shuffledIndices(train.count, rng.fork(), order);
+      const epochRng = shuffle ? rng.fork() : undefined;
+      if (epoch < start.epoch) continue;
+      if (epochRng) shuffledIndices(train.count, epochRng, order);
+      const resuming = epoch === start.epoch;
       const started = performance.now();
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      for (const { start, end } of ranges) {
+      let lossSum = resuming ? start.lossSum : 0;
+      let correct = resuming ? start.correct : 0;
+      let seen = resuming ? start.seen : 0;
+      const save = (batch: number) => checkpoint?.save({ model, optimizer, schedule, history, step, progress: { epoch, batch, lossSum, correct, seen, order: batchOrder } });
+      for (let batch = resuming ? start.batch : 0; batch < ranges.length; batch++) {
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           await yieldToEventLoop();
           lastYield = performance.now();
         }
-        if (signal?.aborted) return history;
-        const n = gatherBatch(train, order, start, end, model.stagedImages, model.stagedLabels);
+        if (signal?.aborted) {
+          if (step % (checkpoint?.every ?? 1) !== 0) await save(batch);
+          return history;
+        }
+        const n = gatherBatch(train, order, ranges[batch]!.start, ranges[batch]!.end, model.stagedImages, model.stagedLabels);
         model.loadStaged(n);
         if (schedule) applySchedule(schedule, optimizer, step);
         optimizer.zeroGrad();
@@ -97,6 +118,7 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
         correct += model.correctCount(n);
         seen += n;
         step++;
+        if (checkpoint && step % checkpoint.every === 0) await save(batch + 1);
       }
       const test = validation === undefined ? undefined : evaluate(model, validation);
       const record: EpochRecord = {

@@ -1,0 +1,71 @@
+// Node-only: checkpoints as files, written atomically.
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CheckpointFormatError } from './checkpoint-format-error.js';
+import { type LoadCheckpointOptions, loadCheckpoint, type LoadedCheckpoint } from './load-checkpoint.js';
+import { type CheckpointInput, saveCheckpoint } from './save-checkpoint.js';
+
+/** The file operations `writeFileAtomic` uses (Node's, or stand-ins that fail on purpose in tests). */
+export interface AtomicWriteFs {
+  open(path: string, flags: string): Promise<{
+    write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+    sync(): Promise<void>;
+    close(): Promise<void>;
+  }>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+const nodeFs: AtomicWriteFs = { open, rename, unlink };
+
+/**
+ * Writes `bytes` to `path` so that a crash at any moment leaves either the old file or the new one:
+ * a temporary file in the same folder, written in full and fsynced, renamed over `path` (atomic within a
+ * file system), then the folder fsynced so the rename itself survives a power loss. On an error the
+ * temporary file is removed; after a kill it may remain, named `.<name>.<pid>-<random>.tmp`.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicWriteFs = nodeFs): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const file = await fs.open(temporary, 'wx');
+  try {
+    try {
+      for (let done = 0; done < bytes.length;) done += (await file.write(bytes, done, bytes.length - done, done)).bytesWritten;
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await fs.rename(temporary, path);
+  } catch (error) {
+    await fs.unlink(temporary).catch(() => {});
+    throw error;
+  }
+  await syncFolder(dirname(path), fs);
+}
+
+async function syncFolder(folder: string, fs: AtomicWriteFs): Promise<void> {
+  // Windows cannot open a folder as a file; its rename is durable once it returns.
+  if (process.platform === 'win32') return;
+  const handle = await fs.open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `saveCheckpoint` to a file, atomically: a crash mid-save leaves the previous checkpoint intact. */
+export async function saveCheckpointFile(path: string, input: CheckpointInput): Promise<void> {
+  // Encoded before the first await, so the checkpoint is of this moment even if training goes on meanwhile.
+  const bytes = saveCheckpoint(input);
+  await writeFileAtomic(path, bytes);
+}
+
+/** `loadCheckpoint` from a file; errors name the file. */
+export async function loadCheckpointFile(path: string, options: LoadCheckpointOptions): Promise<LoadedCheckpoint> {
+  const bytes = await readFile(path);
+  try {
+    return loadCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
+  } catch (error) {
+    throw error instanceof CheckpointFormatError ? error.inFile(path) : error;
+  }
+}

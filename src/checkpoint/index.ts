@@ -1,0 +1,6 @@
+// The browser-safe checkpoint API; saveCheckpointFile and loadCheckpointFile are in ./checkpoint-file-node.js.
+export { CheckpointFormatError } from './checkpoint-format-error.js';
+export { saveCheckpoint, type CheckpointInput } from './save-checkpoint.js';
+export { loadCheckpoint, readCheckpointInfo, type LoadCheckpointOptions, type LoadedCheckpoint } from './load-checkpoint.js';
+export type { BatchOrder, FitProgress, Resume } from './fit-progress.js';
+export type { Architecture, CheckpointInfo, OptimizerRecord, ScheduleRecord } from './metadata.js';

@@ -1,0 +1,98 @@
+import type { Parameter } from '../engine/parameter.js';
+import type { Sequential } from '../nn/sequential.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { CheckpointFormatError } from './checkpoint-format-error.js';
+import type { Resume } from './fit-progress.js';
+import { readF32 } from './little-endian.js';
+import { type Architecture, type CheckpointInfo, decodeMetadata, KEYS } from './metadata.js';
+import { OPTIMIZER_PREFIX, optimizerStateFrom, sameShape } from './optimizer-tensors.js';
+import { DEFAULT_MAX_HEADER_BYTES, type ParsedSafetensors, parseSafetensors } from './safetensors.js';
+
+export interface LoadCheckpointOptions {
+  model: Sequential;
+  /** Restored too: the checkpoint must then hold the state of an optimizer of the same kind and param groups. */
+  optimizer?: Optimizer;
+  /** Refuse headers longer than this (default 100 MB, as the safetensors library). */
+  maxHeaderBytes?: number;
+}
+
+/** What `fit`'s `resume` takes, and all of `__metadata__`. */
+export interface LoadedCheckpoint extends Resume {
+  metadata: Record<string, string>;
+}
+
+/**
+ * Reads a safetensors checkpoint into `model` (and `optimizer`): heavyball's own, or a PyTorch
+ * nn.Sequential state dict saved with `safetensors.torch.save_file` (weights only). Everything is checked
+ * before anything is allocated or written — the header, every tensor's dtype (F32), shape (the model's)
+ * and bytes, the metadata, the optimizer state — and anything wrong throws CheckpointFormatError naming
+ * the tensor: either all loads or nothing changes. Tensors named `optimizer.…` are ignored without an optimizer.
+ */
+export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadCheckpointOptions): LoadedCheckpoint {
+  const { model, optimizer, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES } = options;
+  const bytes = asBytes(input);
+  const file = parseSafetensors(bytes, maxHeaderBytes);
+  const info = decodeMetadata(file.metadata);
+  const params = model.parameters();
+  checkModelTensors(file, params);
+  if (info.architecture) checkArchitecture(info.architecture, model);
+  const used = new Set(params.map((p) => p.name));
+  const state = optimizer && optimizerStateFrom(file, bytes, info.optimizer, optimizer, params, used);
+  for (const name of file.tensors.keys()) {
+    if (!used.has(name) && !(optimizer === undefined && name.startsWith(OPTIMIZER_PREFIX))) {
+      throw new CheckpointFormatError(`is not a tensor of the model (${params.map((p) => p.name).join(', ')})`
+        + `${optimizer ? " or of the optimizer's state" : ''}`, name);
+    }
+  }
+  if (optimizer && state) {
+    try {
+      optimizer.loadState(state);
+    } catch (cause) {
+      if (!(cause instanceof TypeError || cause instanceof RangeError)) throw cause;
+      throw new CheckpointFormatError(`does not fit the optimizer: ${cause.message}`, KEYS.optimizer, { cause });
+    }
+  }
+  for (const p of params) readF32(bytes, file.dataStart + file.tensors.get(p.name)!.begin, p.data);
+  const loaded: LoadedCheckpoint = { step: info.step, metadata: info.metadata };
+  if (info.history) loaded.history = info.history;
+  if (info.progress) loaded.progress = info.progress;
+  return loaded;
+}
+
+/**
+ * heavyball's entries of a checkpoint's metadata (architecture, optimizer kind and settings, step,
+ * history), checked, without a model: e.g. to build the model a checkpoint was saved from.
+ */
+export function readCheckpointInfo(input: Uint8Array | ArrayBuffer, options: { maxHeaderBytes?: number } = {}): CheckpointInfo {
+  return decodeMetadata(parseSafetensors(asBytes(input), options.maxHeaderBytes).metadata);
+}
+
+function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  throw new TypeError(`a checkpoint must be a Uint8Array or an ArrayBuffer of its bytes, got ${Object.prototype.toString.call(input)}`);
+}
+
+function checkModelTensors(file: ParsedSafetensors, params: readonly Parameter[]): void {
+  for (const p of params) {
+    const entry = file.tensors.get(p.name);
+    if (entry === undefined) throw new CheckpointFormatError('is in the model but not in the checkpoint', p.name);
+    if (!sameShape(entry.shape, p.shape)) {
+      throw new CheckpointFormatError(`shape [${entry.shape.join(', ')}] in the checkpoint, [${p.shape.join(', ')}] in the model`, p.name);
+    }
+  }
+}
+
+/** The layers' kinds must agree too (the weights' shapes say nothing of activations). */
+function checkArchitecture(saved: Architecture, model: Sequential): void {
+  const describe = (layers: readonly { type: string; inFeatures?: number; outFeatures?: number }[], i: number) => {
+    const layer = layers[i];
+    if (layer === undefined) return 'nothing';
+    return layer.type === 'linear' ? `linear(${layer.inFeatures}, ${layer.outFeatures})` : layer.type;
+  };
+  const length = Math.max(saved.layers.length, model.layers.length);
+  for (let i = 0; i < length; i++) {
+    const [a, b] = [describe(saved.layers, i), describe(model.layers, i)];
+    if (a !== b) throw new CheckpointFormatError(`layer ${i} is ${a} in the checkpoint, ${b} in the model`, KEYS.architecture);
+  }
+}

@@ -1,0 +1,186 @@
+import { CheckpointFormatError } from './checkpoint-format-error.js';
+import { writeF32 } from './little-endian.js';
+
+/**
+ * The safetensors format (Hugging Face's, read by PyTorch's `safetensors` library): an 8-byte
+ * little-endian u64 N, then N bytes of UTF-8 JSON — `{ "__metadata__": { string: string }, name:
+ * { "dtype", "shape", "data_offsets": [begin, end] }, … }`, offsets relative to the data — then the
+ * tensors' little-endian bytes, contiguous, in offset order, covering the data exactly.
+ * heavyball reads and writes F32 tensors only.
+ */
+
+/** The safetensors reference implementation's bound on the header, and ours by default. */
+export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
+const METADATA = '__metadata__';
+const ENTRY_KEYS = ['dtype', 'shape', 'data_offsets'];
+const OTHER_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2', 'I16', 'U16', 'F16',
+  'BF16', 'I32', 'U32', 'F64', 'I64', 'U64', 'C64'];
+
+export interface NamedTensor {
+  name: string;
+  shape: readonly number[];
+  data: Float32Array;
+}
+
+/** A tensor of a parsed file: its shape and where its bytes are, relative to `dataStart`. */
+export interface TensorEntry {
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+export interface ParsedSafetensors {
+  metadata: Record<string, string>;
+  /** In the order of their data. */
+  tensors: Map<string, TensorEntry>;
+  /** Byte offset of the data section in the file. */
+  dataStart: number;
+}
+
+/** The file holding `tensors` (in this order) and `metadata`; its header is space-padded to 8 bytes, as the reference writer does. */
+export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Readonly<Record<string, string>>): Uint8Array<ArrayBuffer> {
+  const fields: string[] = [];
+  const keys = Object.keys(metadata).sort();
+  if (keys.length > 0) fields.push(`${JSON.stringify(METADATA)}:${JSON.stringify(Object.fromEntries(keys.map((k) => [k, metadata[k]])))}`);
+  let offset = 0;
+  for (const { name, shape, data } of tensors) {
+    const entry = { dtype: 'F32', shape: [...shape], data_offsets: [offset, offset + data.byteLength] };
+    fields.push(`${JSON.stringify(name)}:${JSON.stringify(entry)}`);
+    offset += data.byteLength;
+  }
+  const json = new TextEncoder().encode(`{${fields.join(',')}}`);
+  const headerLength = Math.ceil((8 + json.length) / 8) * 8 - 8;
+  const out = new Uint8Array(8 + headerLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + headerLength);
+  let at = 8 + headerLength;
+  for (const { data } of tensors) {
+    writeF32(data, out, at);
+    at += data.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Reads and checks the header of a safetensors file without copying any tensor: the header length
+ * against the file and `maxHeaderBytes`, the JSON, every entry's keys and types, F32 dtypes, byte
+ * lengths = 4 × the shape's product, offsets in range, ordered, without overlaps or gaps. Anything
+ * wrong throws CheckpointFormatError.
+ */
+export function parseSafetensors(bytes: Uint8Array, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES): ParsedSafetensors {
+  if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 0) throw new RangeError(`maxHeaderBytes must be an integer ≥ 0, got ${maxHeaderBytes}`);
+  if (bytes.length < 8) {
+    throw new CheckpointFormatError(`the file is ${bytes.length} bytes, shorter than the 8-byte header length that starts a safetensors file`);
+  }
+  const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (declared > BigInt(maxHeaderBytes)) {
+    throw new CheckpointFormatError(`the header length is ${declared} bytes, more than the limit of ${maxHeaderBytes}`);
+  }
+  const headerLength = Number(declared);
+  if (headerLength > bytes.length - 8) {
+    throw new CheckpointFormatError(`the header length is ${headerLength} bytes, but only ${bytes.length - 8} bytes follow it`);
+  }
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const header = parseHeaderJson(bytes.subarray(8, dataStart));
+  const metadata = checkMetadata(header[METADATA]);
+  const entries: [string, TensorEntry][] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (name !== METADATA) entries.push([name, checkEntry(name, value, dataLength)]);
+  }
+  entries.sort(([, a], [, b]) => a.begin - b.begin || a.end - b.end);
+  checkContiguous(entries, dataLength);
+  return { metadata, tensors: new Map(entries), dataStart };
+}
+
+function parseHeaderJson(raw: Uint8Array): Record<string, unknown> {
+  if (raw[0] !== 0x7b) throw new CheckpointFormatError("the header does not start with '{': this is not a safetensors file");
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch (cause) {
+    throw new CheckpointFormatError('the header is not valid UTF-8', undefined, { cause });
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (cause) {
+    throw new CheckpointFormatError(`the header is not valid JSON (${(cause as Error).message})`, undefined, { cause });
+  }
+  if (!isObject(header)) throw new CheckpointFormatError('the header must be a JSON object of tensors');
+  return header;
+}
+
+function checkMetadata(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new CheckpointFormatError('must be an object of strings', METADATA);
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw new CheckpointFormatError(`the value of ${JSON.stringify(key)} must be a string, got ${typeName(v)}`, METADATA);
+  }
+  return { ...(value as Record<string, string>) };
+}
+
+function checkEntry(name: string, value: unknown, dataLength: number): TensorEntry {
+  const fail = (problem: string) => new CheckpointFormatError(problem, name);
+  if (!isObject(value)) throw fail(`must be an object { dtype, shape, data_offsets }, got ${typeName(value)}`);
+  for (const key of ENTRY_KEYS) if (!(key in value)) throw fail(`has no ${key}`);
+  for (const key of Object.keys(value)) {
+    if (!ENTRY_KEYS.includes(key)) throw fail(`has an unknown field ${JSON.stringify(key)} (a tensor has dtype, shape and data_offsets)`);
+  }
+  const { dtype, shape, data_offsets: offsets } = value;
+  if (typeof dtype !== 'string') throw fail(`dtype must be a string, got ${typeName(dtype)}`);
+  if (dtype !== 'F32') {
+    throw fail(OTHER_DTYPES.includes(dtype)
+      ? `dtype ${dtype} is not supported: heavyball loads F32 tensors only (in PyTorch, convert with tensor.float())`
+      : `unknown dtype ${JSON.stringify(dtype.slice(0, 20))}`);
+  }
+  if (!Array.isArray(shape) || !shape.every(isCount)) throw fail(`shape must be an array of non-negative integers, got ${brief(shape)}`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+    throw fail(`data_offsets must be [begin, end], two non-negative integers, got ${brief(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end) throw fail(`data_offsets [${begin}, ${end}] end before they begin`);
+  if (end > dataLength) throw fail(`data_offsets [${begin}, ${end}] run past the end of the data (${dataLength} bytes)`);
+  const bytes = 4 * shape.reduce((a: number, b: number) => a * b, 1);
+  if (bytes !== end - begin) {
+    throw fail(`shape [${shape.join(', ')}] of F32 needs ${bytes} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+  }
+  return { shape, begin, end };
+}
+
+/** Ordered entries must tile the data: each begins where the one before ends, the last ends at the end. */
+function checkContiguous(entries: readonly [string, TensorEntry][], dataLength: number): void {
+  let expected = 0;
+  let previous = '';
+  for (const [name, { begin, end }] of entries) {
+    if (begin < expected) {
+      throw new CheckpointFormatError(`data_offsets [${begin}, ${end}] overlap those of ${JSON.stringify(previous)}, which end at ${expected}`, name);
+    }
+    if (begin > expected) {
+      throw new CheckpointFormatError(`data_offsets [${begin}, ${end}] leave bytes ${expected}-${begin} of the data unused (the data must have no gaps)`, name);
+    }
+    expected = end;
+    previous = name;
+  }
+  if (expected !== dataLength) {
+    throw new CheckpointFormatError(`the data is ${dataLength} bytes, but the tensors cover only ${expected}: ${dataLength - expected} bytes at the end belong to no tensor`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+function brief(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

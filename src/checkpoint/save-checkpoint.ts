@@ -1,0 +1,55 @@
+import type { Sequential } from '../nn/sequential.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { Schedule } from '../optim/schedules.js';
+import type { History } from '../train/history.js';
+import type { FitProgress } from './fit-progress.js';
+import { encodeMetadata, type ScheduleRecord } from './metadata.js';
+import { optimizerTensors } from './optimizer-tensors.js';
+import { encodeSafetensors, type NamedTensor } from './safetensors.js';
+
+export interface CheckpointInput {
+  model: Sequential;
+  /** Its state (momentum buffers, Adam's moments, step count, hyperparameters) is saved too. */
+  optimizer?: Optimizer;
+  /** Its lr and momentum at `step` are recorded; schedules are functions of the step, so the step is their position. */
+  schedule?: Schedule;
+  /** fit's history so far. */
+  history?: History;
+  /** The global step (optimizer steps taken in the run); default: the optimizer's step count, or 0. */
+  step?: number;
+  /** fit's position inside the epoch under way (fit passes it). */
+  progress?: FitProgress;
+  /** Your own string entries for `__metadata__` (keys starting with "heavyball." are reserved). */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The model (and optimizer, schedule position, history) as a safetensors file: the weights named as
+ * PyTorch's nn.Sequential state dict (`0.weight` [out, in], `0.bias`, `2.weight`, …, F32), the optimizer
+ * state as `optimizer.<kind>.<parameter>` tensors, the rest as JSON in `__metadata__`. The same inputs
+ * always give the same bytes.
+ */
+export function saveCheckpoint(input: CheckpointInput): Uint8Array<ArrayBuffer> {
+  const { model, optimizer, schedule, history, progress, metadata } = input;
+  const params = model.parameters();
+  const tensors: NamedTensor[] = params.map((p) => ({ name: p.name, shape: p.shape, data: p.data }));
+  const saved = optimizer && optimizerTensors(optimizer, params);
+  if (saved) tensors.push(...saved.tensors);
+  const step = input.step ?? saved?.record.step ?? 0;
+  if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`step must be an integer ≥ 0, got ${step}`);
+  return encodeSafetensors(tensors, encodeMetadata({
+    step,
+    architecture: { layers: model.layers.map((layer) => ({ ...layer })), loss: model.loss },
+    optimizer: saved?.record,
+    history,
+    progress,
+    schedule: schedule && scheduleAt(schedule, step),
+  }, metadata));
+}
+
+function scheduleAt(schedule: Schedule, step: number): ScheduleRecord {
+  const record: ScheduleRecord = {};
+  if (schedule.lrAt) record.lr = schedule.lrAt(step);
+  if (schedule.momentumAt) record.momentum = schedule.momentumAt(step);
+  return record;
+}
