@@ -28,6 +28,11 @@ export function gemmWorkspaceBytes(): i32 {
 
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
   b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, bias: usize, relu: i32, work: usize): void {
+  // Checked in the debug build only (release is built with --noAssert).
+  assert(lda >= (transA ? m : k), 'gemm: lda is shorter than a row of A');
+  assert(ldb >= (transB ? k : n), 'gemm: ldb is shorter than a row of B');
+  assert(ldc >= n, 'gemm: ldc is shorter than a row of C');
+  assert(work != 0, 'gemm: no packing workspace');
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     scaleOnly(m, n, beta, c, ldc, bias, relu);

@@ -117,3 +117,14 @@ describe('arena', () => {
     expect(() => arena.free(48)).toThrow(/not a live block/);
   });
 });
+
+describe('the debug module', () => {
+  it('surfaces an AssemblyScript assertion as a readable error through the loader', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { instantiate } = await import('@assemblyscript/loader');
+    const bytes = await readFile(new URL('../build/heavyball-debug.wasm', import.meta.url));
+    const { exports } = await instantiate<{ gemm: (...args: number[]) => void }>(bytes, {});
+    expect(() => exports.gemm(0, 0, 4, 4, 4, 1, 64, 1, 64, 4, 0, 64, 4, 0, 0, 64))
+      .toThrow(/abort: gemm: lda is shorter than a row of A at assembly\/gemm\.ts:\d+/);
+  });
+});
