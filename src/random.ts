@@ -4,16 +4,26 @@
  * engine, so the same seed gives the same numbers in Node and in every browser.
  */
 export class Random {
-  private state: number;
+  #state: number;
 
   constructor(seed: number) {
     if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-    this.state = seed >>> 0;
+    this.#state = seed >>> 0;
+  }
+
+  /** The generator's position: its whole 32-bit state (e.g. for a checkpoint); setting it makes the same numbers follow again. */
+  get state(): number {
+    return this.#state;
+  }
+
+  set state(value: number) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`state must be an integer in [0, 2^32), got ${value}`);
+    this.#state = value;
   }
 
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError } from '../src/checkpoint/checkpoint-format-error.js';
-import { type AtomicWriteFs, loadCheckpointFile, saveCheckpointFile, writeFileAtomic } from '../src/checkpoint/checkpoint-file-node.js';
+import { type AtomicWriteFs, loadCheckpointFile, saveCheckpointFile, writeFileAtomic } from '../src/checkpoint/checkpoint-file.js';
 import { saveCheckpoint } from '../src/checkpoint/save-checkpoint.js';
 import { createEngine } from '../src/engine/index.js';
 import { linear, relu } from '../src/nn/layers.js';
@@ -140,7 +140,7 @@ describe('a process killed mid-save leaves the previous checkpoint loadable', ()
       stdin: {
         contents: `
           import { open, readFile, rename, unlink } from 'node:fs/promises';
-          import { writeFileAtomic } from './src/checkpoint/checkpoint-file-node.ts';
+          import { writeFileAtomic } from './src/checkpoint/checkpoint-file.ts';
           const [path, source, when] = process.argv.slice(2);
           const die = () => { process.kill(process.pid, 'SIGKILL'); return new Promise(() => {}); };
           const fs = {

@@ -6,7 +6,7 @@ import { batchRanges, gatherBatch, shuffledIndices } from '../src/data/batches.j
 import type { Dataset } from '../src/data/dataset.js';
 import { loadMnist } from '../src/data/mnist-node.js';
 import { createEngine } from '../src/engine/index.js';
-import { linear, relu, tanh } from '../src/nn/layers.js';
+import { dropout, linear, relu, tanh } from '../src/nn/layers.js';
 import { type Sequential, sequential } from '../src/nn/sequential.js';
 import { Adam, AdamW } from '../src/optim/adam.js';
 import type { Optimizer } from '../src/optim/optimizer.js';
@@ -123,6 +123,49 @@ describe.each(['js', 'wasm'] as const)('exact resume from a checkpoint (%s backe
       expect(Buffer.compare(Buffer.from(state.buffers[name]!.buffer), Buffer.from(expected.buffers[name]!.buffer)), name).toBe(0);
     }
     expect(stepsPerEpoch()).toBe(8);
+  });
+});
+
+describe.each(['js', 'wasm'] as const)('exact resume with dropout (%s backend)', (backend) => {
+  const withDropout = [linear(784, 24), relu(), dropout(0.3), linear(24, 16), tanh(), dropout(0.2), linear(16, 10)];
+  const make = async (seed: number) => {
+    const model = sequential(await createEngine({ backend }), withDropout, { seed, maxBatch: BATCH });
+    return { model, optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }) };
+  };
+
+  it('the dropout generators are saved and restored: N steps, save, load into a fresh engine, M more = N + M straight', async () => {
+    const [N, M] = [11, 13];
+    const straight = await make(1);
+    const straightHistory = emptyHistory();
+    trainSteps(straight.model, straight.optimizer, undefined, 0, N + M, straightHistory);
+
+    const first = await make(1);
+    const firstHistory = emptyHistory();
+    trainSteps(first.model, first.optimizer, undefined, 0, N, firstHistory);
+    const bytes = saveCheckpoint({ ...first, history: firstHistory, step: N });
+    const saved = first.model.randomState();
+    expect(saved).toHaveLength(2);
+    expect(JSON.parse(loadCheckpoint(bytes, await make(5)).metadata['heavyball.random']!)).toEqual(saved);
+    first.model.engine.dispose();
+
+    // Other seed: other weights and other dropout generators, all to come from the checkpoint.
+    const resumed = await make(99);
+    expect(resumed.model.randomState()).not.toEqual(saved);
+    const { history } = loadCheckpoint(bytes, resumed);
+    trainSteps(resumed.model, resumed.optimizer, undefined, N, N + M, history!);
+    expect(firstDifference(resumed.model, straight.model)).toBe('none');
+    expect(history!.steps.map((s) => s.loss)).toEqual(straightHistory.steps.map((s) => s.loss));
+    expect(resumed.model.randomState()).toEqual(straight.model.randomState());
+  });
+
+  it('a model without dropout saves no generator states, and its checkpoint loads into one without', async () => {
+    const engine = await createEngine({ backend });
+    const model = sequential(engine, layers, { seed: 3, maxBatch: BATCH });
+    expect(model.randomState()).toEqual([]);
+    const bytes = saveCheckpoint({ model });
+    const copy = sequential(engine, layers, { seed: 4, maxBatch: BATCH });
+    expect(loadCheckpoint(bytes, { model: copy }).metadata).not.toHaveProperty(['heavyball.random']);
+    expect(firstDifference(copy, model)).toBe('none');
   });
 });
 

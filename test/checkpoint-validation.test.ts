@@ -5,11 +5,12 @@ import { CheckpointFormatError } from '../src/checkpoint/checkpoint-format-error
 import { loadCheckpoint } from '../src/checkpoint/load-checkpoint.js';
 import { saveCheckpoint } from '../src/checkpoint/save-checkpoint.js';
 import { createEngine } from '../src/engine/index.js';
-import { linear, relu, sigmoid, tanh } from '../src/nn/layers.js';
+import { dropout, linear, relu, sigmoid, tanh } from '../src/nn/layers.js';
 import { type Sequential, sequential } from '../src/nn/sequential.js';
 import { Adam } from '../src/optim/adam.js';
 import type { Optimizer } from '../src/optim/optimizer.js';
 import { SGD } from '../src/optim/sgd.js';
+import { Random } from '../src/random.js';
 
 const engine = await createEngine({ backend: 'js' });
 const layers = [linear(6, 4), relu(), linear(4, 3), sigmoid(), linear(3, 2)];
@@ -60,6 +61,7 @@ const optimizerRecord = (change: (record: any) => void) => edited((h) => {
 const snapshot = (model: Sequential, optimizer: Optimizer) => ({
   weights: model.parameters().map((p) => Array.from(p.data)),
   state: optimizer.state(),
+  random: model.randomState(),
 });
 
 /** Loads `bytes` into a fresh model and optimizer; expects the error and that nothing changed. */
@@ -216,6 +218,12 @@ describe("heavyball's metadata", () => {
     ['progress with a batch size of 0', meta('heavyball.progress',
       '{"epoch":1,"batch":1,"lossSum":0,"correct":0,"seen":0,"order":{"count":9,"batchSize":0,"seed":1,"shuffle":true,"dropLast":false}}'),
       /^heavyball\.progress: order\.batchSize must be ≥ 1/],
+    ['dropout states not an array', meta('heavyball.random', '{"0":1}'), /^heavyball\.random: the dropout generator states must be an array/],
+    ['a dropout state not an integer', meta('heavyball.random', '[1.5]'), /^heavyball\.random: states\[0\] must be an integer in \[0, 2\^32\), got 1\.5/],
+    ['a dropout state past 2^32 − 1', meta('heavyball.random', '[4294967296]'), /^heavyball\.random: states\[0\] must be an integer in \[0, 2\^32\)/],
+    ['a dropout state negative', meta('heavyball.random', '[-1]'), /^heavyball\.random: states\[0\] must be an integer in \[0, 2\^32\), got -1/],
+    ['dropout states for a model without dropout', meta('heavyball.random', '[7]'),
+      /^heavyball\.random: holds 1 dropout generator states, the model has 0 dropout layers/],
     ['an optimizer record without groups', optimizerRecord((r) => delete r.groups), /^heavyball\.optimizer: groups must be an array/],
     ['an optimizer step negative', optimizerRecord((r) => (r.step = -2)), /^heavyball\.optimizer: step must be a non-negative integer, got -2/],
     ['a parameter in two groups', optimizerRecord((r) => r.groups.push({ params: ['0.bias'], hyperparameters: {} })),
@@ -230,6 +238,56 @@ describe("heavyball's metadata", () => {
       /^heavyball\.optimizer: the checkpoint has state \[exp_avg\], the optimizer \[momentum_buffer\]/],
   ] as [string, Uint8Array, RegExp][])('%s', (_, bytes, message) => {
     expectRefused(bytes, message);
+  });
+});
+
+describe('dropout generator states', () => {
+  const withDropout = [linear(6, 4), relu(), dropout(0.5), linear(4, 3), sigmoid(), dropout(0.1), linear(3, 2)];
+  const dropoutModel = (seed: number) => sequential(engine, withDropout, { seed, maxBatch: 2 });
+
+  it('load into the dropout layers, in order', () => {
+    const model = dropoutModel(1);
+    model.setRandomState([5, 4294967295]);
+    const copy = dropoutModel(2);
+    loadCheckpoint(saveCheckpoint({ model }), { model: copy });
+    expect(copy.randomState()).toEqual([5, 4294967295]);
+  });
+
+  it('of another count are refused before anything changes', () => {
+    const bytes = saveCheckpoint({ model: dropoutModel(1) });
+    const header = parts(bytes);
+    header.header.__metadata__['heavyball.random'] = '[1,2,3]';
+    const model = dropoutModel(2);
+    expectRefused(assemble(JSON.stringify(header.header), header.data),
+      /^heavyball\.random: holds 3 dropout generator states, the model has 2 dropout layers/, { model, optimizer: makeSgd(model) });
+  });
+
+  it('a file without them (from PyTorch, or an older heavyball) leaves the generators as they are', () => {
+    const { header, data } = parts(saveCheckpoint({ model: dropoutModel(1) }));
+    delete header.__metadata__['heavyball.random'];
+    const model = dropoutModel(2);
+    const before = model.randomState();
+    loadCheckpoint(assemble(JSON.stringify(header), data), { model });
+    expect(model.randomState()).toEqual(before);
+  });
+
+  it("Random's state is its position: read it, set it, and the same numbers follow; only a u32 is taken", () => {
+    const rng = new Random(42);
+    rng.nextU32();
+    const at = rng.state;
+    const next = [rng.nextU32(), rng.nextU32()];
+    rng.state = at;
+    expect([rng.nextU32(), rng.nextU32()]).toEqual(next);
+    for (const bad of [-1, 2 ** 32, 0.5, NaN]) expect(() => (rng.state = bad)).toThrow(/state must be an integer in \[0, 2\^32\)/);
+  });
+
+  it('setRandomState checks the count and each state (a u32) before setting any', () => {
+    const model = dropoutModel(1);
+    const before = model.randomState();
+    expect(() => model.setRandomState([1])).toThrow(/setRandomState needs 2 states \(one per dropout layer\), got 1/);
+    expect(() => model.setRandomState([1, 2 ** 32])).toThrow(/states\[1\] must be an integer in \[0, 2\^32\), got 4294967296/);
+    expect(() => model.setRandomState([1, NaN])).toThrow(RangeError);
+    expect(model.randomState()).toEqual(before);
   });
 });
 

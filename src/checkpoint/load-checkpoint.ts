@@ -25,8 +25,9 @@ export interface LoadedCheckpoint extends Resume {
  * Reads a safetensors checkpoint into `model` (and `optimizer`): heavyball's own, or a PyTorch
  * nn.Sequential state dict saved with `safetensors.torch.save_file` (weights only). Everything is checked
  * before anything is allocated or written — the header, every tensor's dtype (F32), shape (the model's)
- * and bytes, the metadata, the optimizer state — and anything wrong throws CheckpointFormatError naming
- * the tensor: either all loads or nothing changes. Tensors named `optimizer.…` are ignored without an optimizer.
+ * and bytes, the metadata, the optimizer state, the dropout generators' states — and anything wrong
+ * throws CheckpointFormatError naming the tensor: either all loads or nothing changes. Tensors named
+ * `optimizer.…` are ignored without an optimizer.
  */
 export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadCheckpointOptions): LoadedCheckpoint {
   const { model, optimizer, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES } = options;
@@ -36,6 +37,7 @@ export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadChe
   const params = model.parameters();
   checkModelTensors(file, params);
   if (info.architecture) checkArchitecture(info.architecture, model);
+  if (info.random) checkRandom(info.random, model);
   const used = new Set(params.map((p) => p.name));
   const state = optimizer && optimizerStateFrom(file, bytes, info.optimizer, optimizer, params, used);
   for (const name of file.tensors.keys()) {
@@ -53,6 +55,7 @@ export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadChe
     }
   }
   for (const p of params) readF32(bytes, file.dataStart + file.tensors.get(p.name)!.begin, p.data);
+  if (info.random) model.setRandomState(info.random);
   const loaded: LoadedCheckpoint = { step: info.step, metadata: info.metadata };
   if (info.history) loaded.history = info.history;
   if (info.progress) loaded.progress = info.progress;
@@ -94,5 +97,13 @@ function checkArchitecture(saved: Architecture, model: Sequential): void {
   for (let i = 0; i < length; i++) {
     const [a, b] = [describe(saved.layers, i), describe(model.layers, i)];
     if (a !== b) throw new CheckpointFormatError(`layer ${i} is ${a} in the checkpoint, ${b} in the model`, KEYS.architecture);
+  }
+}
+
+/** One generator state per dropout layer (each a u32, checked already); a file without them leaves the generators as they are. */
+function checkRandom(states: readonly number[], model: Sequential): void {
+  const dropouts = model.randomState().length;
+  if (states.length !== dropouts) {
+    throw new CheckpointFormatError(`holds ${states.length} dropout generator states, the model has ${dropouts} dropout layers`, KEYS.random);
   }
 }

@@ -17,6 +17,7 @@ export const KEYS = {
   history: 'heavyball.history',
   progress: 'heavyball.progress',
   schedule: 'heavyball.schedule',
+  random: 'heavyball.random',
 } as const;
 export const VERSION = '1';
 const RESERVED_PREFIX = 'heavyball.';
@@ -53,6 +54,8 @@ export interface CheckpointInfo {
   history?: History;
   progress?: FitProgress;
   schedule?: ScheduleRecord;
+  /** The dropout layers' generator states (`model.randomState()`), in layer order; absent without dropout. */
+  random?: number[];
   metadata: Record<string, string>;
 }
 
@@ -67,6 +70,7 @@ export function encodeMetadata(info: Omit<CheckpointInfo, 'metadata'>, user: Rea
   if (info.history) out[KEYS.history] = stringifyExact(info.history);
   if (info.progress) out[KEYS.progress] = stringifyExact(info.progress);
   if (info.schedule) out[KEYS.schedule] = stringifyExact(info.schedule);
+  if (info.random) out[KEYS.random] = JSON.stringify(info.random);
   return out;
 }
 
@@ -82,11 +86,13 @@ export function decodeMetadata(metadata: Record<string, string>): CheckpointInfo
   const history = parse(metadata, KEYS.history, checkHistory);
   const progress = parse(metadata, KEYS.progress, checkProgress);
   const schedule = parse(metadata, KEYS.schedule, checkSchedule);
+  const random = parse(metadata, KEYS.random, checkRandom);
   if (architecture) info.architecture = architecture;
   if (optimizer) info.optimizer = optimizer;
   if (history) info.history = history;
   if (progress) info.progress = progress;
   if (schedule) info.schedule = schedule;
+  if (random) info.random = random;
   return info;
 }
 
@@ -191,4 +197,13 @@ function checkSchedule(value: unknown): ScheduleRecord {
   if (s.lr !== undefined) out.lr = exact(s.lr, 'lr');
   if (s.momentum !== undefined) out.momentum = exact(s.momentum, 'momentum');
   return out;
+}
+
+function checkRandom(value: unknown): number[] {
+  return array(value, 'the dropout generator states').map((v, i) => {
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) {
+      throw new Invalid(`states[${i}] must be an integer in [0, 2^32), got ${JSON.stringify(v)?.slice(0, 20)}`);
+    }
+    return v as number;
+  });
 }

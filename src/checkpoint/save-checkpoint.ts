@@ -26,8 +26,8 @@ export interface CheckpointInput {
 /**
  * The model (and optimizer, schedule position, history) as a safetensors file: the weights named as
  * PyTorch's nn.Sequential state dict (`0.weight` [out, in], `0.bias`, `2.weight`, …, F32), the optimizer
- * state as `optimizer.<kind>.<parameter>` tensors, the rest as JSON in `__metadata__`. The same inputs
- * always give the same bytes.
+ * state as `optimizer.<kind>.<parameter>` tensors, the rest (the dropout generators' states too) as JSON
+ * in `__metadata__`. The same inputs always give the same bytes.
  */
 export function saveCheckpoint(input: CheckpointInput): Uint8Array<ArrayBuffer> {
   const { model, optimizer, schedule, history, progress, metadata } = input;
@@ -37,6 +37,7 @@ export function saveCheckpoint(input: CheckpointInput): Uint8Array<ArrayBuffer> 
   if (saved) tensors.push(...saved.tensors);
   const step = input.step ?? saved?.record.step ?? 0;
   if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`step must be an integer ≥ 0, got ${step}`);
+  const random = model.randomState();
   return encodeSafetensors(tensors, encodeMetadata({
     step,
     architecture: { layers: model.layers.map((layer) => ({ ...layer })), loss: model.loss },
@@ -44,6 +45,7 @@ export function saveCheckpoint(input: CheckpointInput): Uint8Array<ArrayBuffer> 
     history,
     progress,
     schedule: schedule && scheduleAt(schedule, step),
+    random: random.length > 0 ? random : undefined,
   }, metadata));
 }
 

@@ -1,7 +1,7 @@
 // Node-only: the entry of one sweep worker thread (bundled as dist/sweep-worker.js). It trains the one
 // setting it is given on its own engine, posts progress while it trains, then the result.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadCheckpointFile, saveCheckpointFile } from '../checkpoint/checkpoint-file-node.js';
+import { loadCheckpointFile, saveCheckpointFile } from '../checkpoint/checkpoint-file.js';
 import { runSetting } from './run-setting.js';
 import type { WorkerJob, WorkerMessage } from './worker-protocol.js';
 

@@ -37,6 +37,8 @@ export class Sequential {
   readonly loss: LossName;
   private readonly params: Parameter[] = [];
   private readonly nodes: Node[] = [];
+  /** The dropout layers' generators, in layer order. */
+  private readonly dropoutRngs: Random[] = [];
   private readonly blocks: number[] = [];
   private readonly staged: number;
   private readonly labels: number;
@@ -207,6 +209,23 @@ export class Sequential {
     return (node as DropoutNode).mask;
   }
 
+  /** The state of each dropout layer's generator, in layer order (empty without dropout): where its masks go on. */
+  randomState(): number[] {
+    this.assertLive();
+    return this.dropoutRngs.map((rng) => rng.state);
+  }
+
+  /** Restores what `randomState` returned: the next masks are the ones that followed it. Checks all before setting any. */
+  setRandomState(states: readonly number[]): void {
+    this.assertLive();
+    if (!Array.isArray(states) || states.length !== this.dropoutRngs.length) {
+      throw new RangeError(`setRandomState needs ${this.dropoutRngs.length} states (one per dropout layer), got ${Array.isArray(states) ? states.length : String(states)}`);
+    }
+    const bad = states.findIndex((s) => !Number.isInteger(s) || s < 0 || s > 0xffffffff);
+    if (bad >= 0) throw new RangeError(`states[${bad}] must be an integer in [0, 2^32), got ${states[bad]}`);
+    states.forEach((s, i) => (this.dropoutRngs[i]!.state = s));
+  }
+
   get disposed(): boolean {
     return this.isDisposed;
   }
@@ -251,7 +270,9 @@ export class Sequential {
       } else if (spec.type === 'relu' && specs[i - 1]?.type === 'linear') {
         node = fusedReluNode(this.engine, x);
       } else if (spec.type === 'dropout') {
-        node = dropoutNode(this.engine, spec.p, x, dropoutRng.fork(), this.maxBatch, alloc);
+        const rng = dropoutRng.fork();
+        this.dropoutRngs.push(rng);
+        node = dropoutNode(this.engine, spec.p, x, rng, this.maxBatch, alloc);
       } else {
         node = activationNode(this.engine, spec.type, x, this.maxBatch, alloc);
       }

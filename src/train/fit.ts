@@ -1,3 +1,4 @@
+import { nodeModules, saveCheckpointFile } from '../checkpoint/checkpoint-file.js';
 import { resumePoint, type Resume } from '../checkpoint/fit-progress.js';
 import type { CheckpointInput } from '../checkpoint/save-checkpoint.js';
 import { batchRanges, gatherBatch, shuffledIndices } from '../data/batches.js';
@@ -32,11 +33,17 @@ export interface FitOptions {
   /** Continues a run where `loadCheckpoint` (its result) left it; give the options the run was started with. */
   resume?: Resume;
   /**
-   * Every `every` steps, and when aborted, `save` gets what saveCheckpoint takes (read it before awaiting:
-   * training goes on after); in Node, `save: (c) => saveCheckpointFile(path, c)`.
+   * Every `every` steps, and when aborted, a checkpoint: in Node, `path` is replaced atomically with it
+   * (saveCheckpointFile); or `save` gets what saveCheckpoint takes (read it before awaiting: training goes
+   * on after). Exactly one of the two.
    */
-  checkpoint?: { every: number; save: (input: CheckpointInput) => void | Promise<void> };
+  checkpoint?: CheckpointOption;
 }
+
+export type CheckpointOption = { every: number } & (
+  | { path: string; save?: undefined }
+  | { save: (input: CheckpointInput) => void | Promise<void>; path?: undefined }
+);
 
 /** How often `fit` lets the event loop run (timers, abort signals, progress output). */
 const YIELD_EVERY_MS = 50;
@@ -68,9 +75,7 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
   const order = new Uint32Array(train.count).map((_, i) => i);
   const ranges = batchRanges(train.count, batchSize, dropLast);
   if (ranges.length === 0) throw new RangeError(`train has ${train.count} examples: no batch of ${batchSize}${dropLast ? ' (dropLast)' : ''}`);
-  if (checkpoint && !(Number.isSafeInteger(checkpoint.every) && checkpoint.every >= 1)) {
-    throw new RangeError(`checkpoint.every must be an integer ≥ 1, got ${checkpoint.every}`);
-  }
+  const saveTo = checkpoint && checkpointSaver(checkpoint);
   const batchOrder = { count: train.count, batchSize, seed, shuffle, dropLast };
   const start = resumePoint(resume, batchOrder);
   const history: History = resume?.history ? structuredClone(resume.history) : { steps: [], epochs: [], diverged: false };
@@ -89,7 +94,7 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
       let lossSum = resuming ? start.lossSum : 0;
       let correct = resuming ? start.correct : 0;
       let seen = resuming ? start.seen : 0;
-      const save = (batch: number) => checkpoint?.save({ model, optimizer, schedule, history, step, progress: { epoch, batch, lossSum, correct, seen, order: batchOrder } });
+      const save = (batch: number) => saveTo?.({ model, optimizer, schedule, history, step, progress: { epoch, batch, lossSum, correct, seen, order: batchOrder } });
       for (let batch = resuming ? start.batch : 0; batch < ranges.length; batch++) {
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           await yieldToEventLoop();
@@ -136,6 +141,21 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
   } finally {
     model.train(wasTraining);
   }
+}
+
+function checkpointSaver(checkpoint: CheckpointOption): (input: CheckpointInput) => void | Promise<void> {
+  const { every, path, save } = checkpoint;
+  if (!(Number.isSafeInteger(every) && every >= 1)) throw new RangeError(`checkpoint.every must be an integer ≥ 1, got ${every}`);
+  if ((path === undefined) === (save === undefined)) {
+    throw new TypeError(`checkpoint needs exactly one of path (a file, in Node) and save (a function), got ${path === undefined ? 'neither' : 'both'}`);
+  }
+  if (save !== undefined) {
+    if (typeof save !== 'function') throw new TypeError(`checkpoint.save must be a function, got ${typeof save}`);
+    return save;
+  }
+  if (typeof path !== 'string' || path === '') throw new TypeError(`checkpoint.path must be a non-empty string, got ${JSON.stringify(path)}`);
+  nodeModules("fit's checkpoint.path"); // before training, not at the first save
+  return (input) => saveCheckpointFile(path, input);
 }
 
 function yieldToEventLoop(): Promise<void> {

@@ -1,6 +1,7 @@
-// Node-only: checkpoints as files, written atomically.
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// Checkpoints as files, written atomically. They need Node at run time, but this module imports no node:
+// module (it reaches them through process.getBuiltinModule), so browser-safe code such as fit may import it.
+import type * as NodeFs from 'node:fs/promises';
+import type * as NodePath from 'node:path';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
 import { type LoadCheckpointOptions, loadCheckpoint, type LoadedCheckpoint } from './load-checkpoint.js';
 import { type CheckpointInput, saveCheckpoint } from './save-checkpoint.js';
@@ -16,7 +17,17 @@ export interface AtomicWriteFs {
   unlink(path: string): Promise<void>;
 }
 
-const nodeFs: AtomicWriteFs = { open, rename, unlink };
+/**
+ * Node's fs/promises and path, reached at run time; `what` (e.g. 'saveCheckpointFile') throws an Error
+ * saying it needs Node where there is no process.getBuiltinModule (browsers, Node before 20.16).
+ */
+export function nodeModules(what: string): { fs: typeof NodeFs; path: typeof NodePath } {
+  const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof node?.getBuiltinModule !== 'function') {
+    throw new Error(`${what} needs Node (≥ 20.16, for process.getBuiltinModule); elsewhere, use saveCheckpoint and loadCheckpoint on bytes`);
+  }
+  return { fs: node.getBuiltinModule('node:fs/promises') as typeof NodeFs, path: node.getBuiltinModule('node:path') as typeof NodePath };
+}
 
 /**
  * Writes `bytes` to `path` so that a crash at any moment leaves either the old file or the new one:
@@ -24,7 +35,10 @@ const nodeFs: AtomicWriteFs = { open, rename, unlink };
  * file system), then the folder fsynced so the rename itself survives a power loss. On an error the
  * temporary file is removed; after a kill it may remain, named `.<name>.<pid>-<random>.tmp`.
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicWriteFs = nodeFs): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Uint8Array, fs?: AtomicWriteFs): Promise<void> {
+  const node = nodeModules('writeFileAtomic');
+  fs ??= node.fs;
+  const { basename, dirname, join } = node.path;
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
   const file = await fs.open(temporary, 'wx');
   try {
@@ -55,6 +69,7 @@ async function syncFolder(folder: string, fs: AtomicWriteFs): Promise<void> {
 
 /** `saveCheckpoint` to a file, atomically: a crash mid-save leaves the previous checkpoint intact. */
 export async function saveCheckpointFile(path: string, input: CheckpointInput): Promise<void> {
+  nodeModules('saveCheckpointFile');
   // Encoded before the first await, so the checkpoint is of this moment even if training goes on meanwhile.
   const bytes = saveCheckpoint(input);
   await writeFileAtomic(path, bytes);
@@ -62,7 +77,7 @@ export async function saveCheckpointFile(path: string, input: CheckpointInput): 
 
 /** `loadCheckpoint` from a file; errors name the file. */
 export async function loadCheckpointFile(path: string, options: LoadCheckpointOptions): Promise<LoadedCheckpoint> {
-  const bytes = await readFile(path);
+  const bytes = await nodeModules('loadCheckpointFile').fs.readFile(path);
   try {
     return loadCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
   } catch (error) {
