@@ -1,0 +1,93 @@
+import type { Engine } from '../../src/engine/engine.js';
+import { type Ceiling, ceilingContender } from '../ceiling/ceiling-suite.js';
+import { type DisposableContender, interleave } from '../harness/interleave.js';
+import { progress } from '../harness/log.js';
+import type { Settings } from '../harness/settings.js';
+import { rates, type Summary } from '../harness/stats.js';
+import type { Tf } from '../tfjs/load-tfjs.js';
+import { flops, type GemmShape, gemmShapes, shapeLabel, type Transpose, transposes } from './gemm-shapes.js';
+import { heavyballGemm } from './heavyball-gemm.js';
+import { tfjsGemm } from './tfjs-gemm.js';
+
+export const gemmBackends = ['wasm standard', 'wasm relaxed', 'js', 'tf.js wasm'] as const;
+export type GemmBackend = (typeof gemmBackends)[number];
+
+export interface GemmRow {
+  shape: string;
+  m: number;
+  n: number;
+  k: number;
+  transpose: Transpose;
+  /** What the training step uses this product for, if anything. */
+  role: string | null;
+  training: boolean;
+  /** GFLOP/s by backend (absent: not measured at this size). */
+  gflops: Partial<Record<GemmBackend, Summary>>;
+  /** The ceiling's best variants, sampled in the same rounds as this product (GFLOP/s). */
+  ceiling: { mulAdd: Summary; fma: Summary | null };
+  /** Medians as a fraction of those ceilings: standard of mul+add, relaxed of FMA. */
+  ofCeiling: { standard: number | null; relaxed: number | null };
+}
+
+export interface GemmEngines {
+  standard: Engine;
+  relaxed: Engine | null;
+  js: Engine;
+}
+
+const MUL_ADD = 'mul+add ceiling';
+const FMA = 'FMA ceiling';
+
+/**
+ * Every shape × transpose, the backends interleaved per product, and with them the best ceiling
+ * variants, so each product is compared with the ceiling as the machine was at that moment. The js
+ * backend skips 1024³ (seconds a product) and, with --quick, every size but the training ones; with
+ * --quick the square sizes run NN only.
+ */
+export function measureGemm(settings: Settings, engines: GemmEngines, tf: Tf | null, ceiling: Ceiling): GemmRow[] {
+  const rows: GemmRow[] = [];
+  for (const shape of gemmShapes) {
+    const shapeTransposes = settings.quick && !shape.training ? (['NN'] as const) : transposes;
+    for (const transpose of shapeTransposes) {
+      progress(`gemm ${shapeLabel(shape)} ${transpose}`);
+      const mulAdd = ceilingContender(MUL_ADD, ceiling.mulAdd.name);
+      const fma = ceiling.fma ? ceilingContender(FMA, ceiling.fma.name) : null;
+      const contenders = [...gemmContenders(shape, transpose, engines, tf, settings), mulAdd, ...(fma ? [fma] : [])];
+      try {
+        const samples = interleave(contenders, settings);
+        const gflops: GemmRow['gflops'] = {};
+        for (const [name, seconds] of samples) {
+          if (name !== MUL_ADD && name !== FMA) gflops[name as GemmBackend] = rates(seconds, flops(shape) / 1e9);
+        }
+        const ceilings = {
+          mulAdd: rates(samples.get(MUL_ADD)!, mulAdd.gflopsPerRun),
+          fma: fma ? rates(samples.get(FMA)!, fma.gflopsPerRun) : null,
+        };
+        rows.push({
+          shape: shapeLabel(shape), m: shape.m, n: shape.n, k: shape.k, transpose,
+          role: shape.roles[transpose] ?? null,
+          training: shape.training,
+          gflops,
+          ceiling: ceilings,
+          ofCeiling: {
+            standard: (gflops['wasm standard']?.median ?? NaN) / ceilings.mulAdd.median,
+            relaxed: gflops['wasm relaxed'] && ceilings.fma ? gflops['wasm relaxed'].median / ceilings.fma.median : null,
+          },
+        });
+      } finally {
+        for (const c of contenders) c.dispose();
+      }
+    }
+  }
+  return rows;
+}
+
+function gemmContenders(shape: GemmShape, transpose: Transpose, engines: GemmEngines, tf: Tf | null,
+  settings: Settings): DisposableContender[] {
+  const contenders = [heavyballGemm('wasm standard', engines.standard, shape, transpose)];
+  if (engines.relaxed) contenders.push(heavyballGemm('wasm relaxed', engines.relaxed, shape, transpose));
+  const jsTooSlow = settings.quick ? !shape.training : shape.m * shape.n * shape.k >= 1024 ** 3;
+  if (!jsTooSlow) contenders.push(heavyballGemm('js', engines.js, shape, transpose));
+  if (tf) contenders.push(tfjsGemm('tf.js wasm', tf, shape, transpose));
+  return contenders;
+}

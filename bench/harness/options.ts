@@ -1,0 +1,38 @@
+import { fullSettings, quickSettings, type Settings } from './settings.js';
+
+export const suiteNames = ['ceiling', 'gemm', 'optim', 'training'] as const;
+export type SuiteName = (typeof suiteNames)[number];
+
+export interface BenchOptions {
+  settings: Settings;
+  /** Suites to run (all by default; the ceiling always runs when gemm does). */
+  suites: Set<SuiteName>;
+  /** Where `<date>.json` is written. */
+  outDir: string;
+}
+
+const usage = `usage: npm run bench [-- --quick] [-- --only=gemm,optim,training] [-- --out=bench/results]`;
+
+export function parseOptions(argv: readonly string[], defaultOutDir: string): BenchOptions {
+  let quick = false;
+  let suites = new Set<SuiteName>(suiteNames);
+  let outDir = defaultOutDir;
+  for (const arg of argv) {
+    if (arg === '--quick') quick = true;
+    else if (arg.startsWith('--only=')) suites = new Set(arg.slice(7).split(',').map(checkSuite));
+    else if (arg.startsWith('--out=')) outDir = arg.slice(6);
+    else if (arg === '--help' || arg === '-h') {
+      console.log(usage);
+      process.exit(0);
+    } else throw new RangeError(`unknown argument ${JSON.stringify(arg)}; ${usage}`);
+  }
+  if (suites.has('gemm')) suites.add('ceiling');
+  return { settings: quick ? quickSettings : fullSettings, suites, outDir };
+}
+
+function checkSuite(name: string): SuiteName {
+  if (!(suiteNames as readonly string[]).includes(name)) {
+    throw new RangeError(`unknown suite ${JSON.stringify(name)}; the suites are ${suiteNames.join(', ')}`);
+  }
+  return name as SuiteName;
+}

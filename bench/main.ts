@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { createEngine } from '../src/engine/engine.js';
+import { type Ceiling, measureCeiling } from './ceiling/ceiling-suite.js';
+import { type GemmRow, measureGemm } from './gemm/gemm-suite.js';
+import { progress } from './harness/log.js';
+import { describeMachine } from './harness/machine.js';
+import { compileWasmOptimizedOnly } from './harness/optimizing-tier.js';
+import { parseOptions } from './harness/options.js';
+import { measureOptimizers, type OptimRow } from './optim/optim-suite.js';
+import { markdownReport } from './report/markdown-report.js';
+import type { BenchResults } from './report/results.js';
+import { writeResults } from './report/write-results.js';
+import { checkTargets } from './report/targets.js';
+import { loadTfjsWasm, tfjsWasmFlags } from './tfjs/load-tfjs.js';
+import { measureTraining, type TrainingResults } from './training/training-suite.js';
+
+/** Runs the suites asked for in `argv`, writes `<outDir>/<date>.json` and prints the markdown report. */
+export async function runBench(root: string, argv: readonly string[]): Promise<void> {
+  const started = performance.now();
+  compileWasmOptimizedOnly();
+  const options = parseOptions(argv, join(root, 'bench', 'results'));
+  const { settings, suites } = options;
+  const machine = describeMachine();
+  progress(`heavyball bench (${settings.quick ? 'quick' : 'full'}) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
+
+  const needsEngines = suites.has('gemm') || suites.has('optim');
+  const engines = needsEngines ? {
+    standard: await createEngine({ simd: 'standard' }),
+    relaxed: await createEngine({ simd: 'relaxed' }).then((e) => (e.simd === 'relaxed' ? e : null)),
+    js: await createEngine({ backend: 'js' }),
+  } : null;
+  const tf = needsEngines ? await loadTfjsWasm() : null;
+
+  const ceiling: Ceiling | null = suites.has('ceiling') ? measureCeiling(settings) : null;
+  const gemm: GemmRow[] | null = suites.has('gemm') && engines && ceiling ? measureGemm(settings, engines, tf, ceiling) : null;
+  const optim: OptimRow[] | null = suites.has('optim') && engines ? measureOptimizers(settings, engines, tf) : null;
+  const training: TrainingResults | null = suites.has('training')
+    ? await measureTraining(settings, new URL('./training-child.mjs', import.meta.url)) : null;
+
+  const results: BenchResults = {
+    machine,
+    mode: settings.quick ? 'quick' : 'full',
+    settings,
+    seconds: (performance.now() - started) / 1000,
+    tfjs: tf ? { version: tf.version.tfjs, ...(await tfjsWasmFlags(tf)) } : null,
+    ceiling,
+    gemm,
+    optim,
+    training,
+    targets: [],
+  };
+  results.targets = checkTargets(results);
+  const file = await writeResults(results, options.outDir);
+  process.stdout.write(markdownReport(results));
+  progress(`results: ${file} (${results.seconds.toFixed(0)} s)`);
+}

@@ -1,0 +1,99 @@
+import { transposes } from '../gemm/gemm-shapes.js';
+import type { BenchResults, TargetCheck } from './results.js';
+import { percent } from './format.js';
+
+export const TARGETS = {
+  gemmOfCeiling: 0.85,
+  transposeSpread: 0.1,
+  optimOfCopy: 0.8,
+  optimOverJs: 10,
+  epochSeconds: 2.5,
+  peakRssMiB: 150,
+} as const;
+
+/** The issue's targets, judged on medians. */
+export function checkTargets(r: BenchResults): TargetCheck[] {
+  return [...gemmTargets(r), ...optimTargets(r), ...trainingTargets(r)];
+}
+
+function gemmTargets({ gemm, ceiling }: BenchResults): TargetCheck[] {
+  if (!gemm || !ceiling) return [];
+  const checks: TargetCheck[] = [];
+  const roles = gemm.filter((row) => row.training && row.role);
+  for (const row of roles) {
+    const of = row.ofCeiling.standard;
+    checks.push({
+      target: `GEMM standard, ${row.role} (${row.transpose} ${row.shape}) ≥ ${percent(TARGETS.gemmOfCeiling)} of mul+add ceiling`,
+      measured: `${row.gflops['wasm standard']?.median.toFixed(1)} GFLOP/s = ${percent(of)}`,
+      pass: of === null ? null : of >= TARGETS.gemmOfCeiling,
+    });
+  }
+  // Compared as fractions of the ceiling sampled beside each product, so a moment of load on the
+  // machine during one transpose's rounds does not pass for a slow transpose.
+  for (const shape of new Set(gemm.filter((row) => row.training).map((row) => row.shape))) {
+    const byTranspose = transposes.map((t) => gemm.find((row) => row.shape === shape && row.transpose === t));
+    const fractions = byTranspose.map((row) => row?.ofCeiling.standard ?? NaN);
+    const spread = fractions.every(Number.isFinite) ? Math.max(...fractions) / Math.min(...fractions) - 1 : null;
+    const measured = transposes.map((t, i) => `${t} ${byTranspose[i]?.gflops['wasm standard']?.median.toFixed(1) ?? '—'} (${percent(fractions[i])})`);
+    checks.push({
+      target: `GEMM standard ${shape}: no transpose > ${percent(TARGETS.transposeSpread)} slower than another`,
+      measured: `${measured.join(', ')}: ${spread === null ? '—' : `spread ${percent(spread)}`}`,
+      pass: spread === null ? null : spread <= TARGETS.transposeSpread,
+    });
+  }
+  if (ceiling.fma) {
+    for (const row of roles) {
+      const of = row.ofCeiling.relaxed;
+      checks.push({
+        target: `GEMM relaxed, ${row.role} (${row.transpose} ${row.shape}) ≥ ${percent(TARGETS.gemmOfCeiling)} of FMA ceiling`,
+        measured: of === null ? '—' : `${row.gflops['wasm relaxed']?.median.toFixed(1)} GFLOP/s = ${percent(of)}`,
+        pass: of === null ? null : of >= TARGETS.gemmOfCeiling,
+      });
+    }
+  }
+  return checks;
+}
+
+function optimTargets({ optim }: BenchResults): TargetCheck[] {
+  if (!optim) return [];
+  return optim.flatMap((row) => {
+    const label = `${row.update}, ${row.params.toExponential(0).replace('e+', 'e')} params`;
+    const wasm = row.gbps['wasm standard']?.median;
+    const copy = row.gbps['memory.copy']?.median;
+    const js = row.mparams.js?.median;
+    const wasmM = row.mparams['wasm standard']?.median;
+    const ofCopy = wasm !== undefined && copy ? wasm / copy : null;
+    const overJs = wasmM !== undefined && js ? wasmM / js : null;
+    return [
+      {
+        target: `${label}: ≥ ${percent(TARGETS.optimOfCopy)} of memory.copy bandwidth`,
+        measured: `${wasm?.toFixed(1)} of ${copy?.toFixed(1)} GB/s = ${percent(ofCopy)}`,
+        pass: ofCopy === null ? null : ofCopy >= TARGETS.optimOfCopy,
+      },
+      {
+        target: `${label}: ≥ ${TARGETS.optimOverJs}× the js backend`,
+        measured: overJs === null ? '—' : `${overJs.toFixed(1)}×`,
+        pass: overJs === null ? null : overJs >= TARGETS.optimOverJs,
+      },
+    ];
+  });
+}
+
+function trainingTargets({ training }: BenchResults): TargetCheck[] {
+  if (!training) return [];
+  return training.rows.filter((row) => row.name === 'wasm standard' || row.name === 'wasm relaxed').flatMap((row) => {
+    const seconds = row.secondsPerEpoch?.median;
+    return [
+      {
+        target: `training ${row.name}: MNIST epoch ≤ ${TARGETS.epochSeconds} s${row.fullEpoch ? '' : ' (scaled from a subset)'}`,
+        measured: seconds === undefined ? (row.error ? 'failed' : '—') : `${seconds.toFixed(2)} s`,
+        pass: seconds === undefined ? null : seconds <= TARGETS.epochSeconds,
+      },
+      {
+        target: `training ${row.name}: peak RSS ≤ ${TARGETS.peakRssMiB} MiB`,
+        measured: row.peakRssMiB === null ? '—' : `${row.peakRssMiB.toFixed(0)} MiB`,
+        pass: row.peakRssMiB === null ? null : row.peakRssMiB <= TARGETS.peakRssMiB,
+      },
+    ];
+  });
+}

@@ -1,0 +1,28 @@
+// `npm run bench [-- --quick]`. The benchmark is TypeScript importing the library's sources, so this
+// bundles it with esbuild (as tsup does the library: the .wasm modules inlined as bytes, packages left
+// to node_modules) into node_modules/.cache/heavyball-bench/ and runs it. Needs `npm run build:wasm`.
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const outdir = join(root, 'node_modules', '.cache', 'heavyball-bench');
+
+await build({
+  entryPoints: {
+    main: join(root, 'bench', 'main.ts'),
+    'training-child': join(root, 'bench', 'training', 'training-child.ts'),
+  },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  loader: { '.wasm': 'binary' },
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});
+const { runBench } = await import(pathToFileURL(join(outdir, 'main.mjs')).href);
+await runBench(root, process.argv.slice(2));
