@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../src/engine/index.js';
+import type { Engine } from '../src/engine/index.js';
+import { kernelBackends } from './helpers/backends.js';
 import { Random } from '../src/random.js';
 
 // The elementwise, loss and reduction kernels: wasm (standard and relaxed builds) against the js twin
@@ -13,11 +14,7 @@ let js: Engine;
 let wasmEngines: Engine[];
 
 beforeAll(async () => {
-  js = await createEngine({ backend: 'js' });
-  const standard = await createEngine({ backend: 'wasm', simd: 'standard' });
-  const relaxed = await createEngine({ backend: 'wasm', simd: 'relaxed' });
-  expect(relaxed.simd).toBe('relaxed');
-  wasmEngines = [standard, relaxed];
+  ({ js, wasm: wasmEngines } = await kernelBackends());
 });
 
 function allEngines(): Engine[] {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../src/engine/index.js';
+import type { Engine } from '../src/engine/index.js';
+import { kernelBackends } from './helpers/backends.js';
 import { Random } from '../src/random.js';
 
 // The optimizer kernels three ways: wasm (standard and relaxed builds) against the js twin bit for bit,
@@ -12,11 +13,7 @@ let js: Engine;
 let wasmEngines: Engine[];
 
 beforeAll(async () => {
-  js = await createEngine({ backend: 'js' });
-  const standard = await createEngine({ backend: 'wasm', simd: 'standard' });
-  const relaxed = await createEngine({ backend: 'wasm', simd: 'relaxed' });
-  expect(relaxed.simd).toBe('relaxed');
-  wasmEngines = [standard, relaxed];
+  ({ js, wasm: wasmEngines } = await kernelBackends());
 });
 
 function allEngines(): Engine[] {
