@@ -10,7 +10,7 @@ import { trajectory } from '../examples/web/src/valley/trajectories.js';
 import { buildDemo } from './browser/build-demo.js';
 import { launchChromium, pageErrors } from './browser/chromium.js';
 import {
-  drawOnPad, type PageRun, readPredictions, readRuns, readTrajectories, waitForDemo, waitForRunsToFinish, watchMainThread,
+  drawOnPad, type PageRun, readPredictions, readRuns, readTrajectories, waitForDemo, waitForRunsToFinish,
 } from './browser/demo-page.js';
 import { float64Bits } from './browser/float-bits.js';
 import { nodeMnistRun } from './browser/node-mnist-run.js';
@@ -56,7 +56,6 @@ describe('the demo page in Chromium', () => {
     });
     await page.goto(`${server.url}?${query}`);
     await waitForDemo(page);
-    const longestPause = await watchMainThread(page);
     await page.click('#train');
     await waitForRunsToFinish(page, 240_000);
     runs = await readRuns(page);
@@ -83,9 +82,6 @@ describe('the demo page in Chromium', () => {
     const accuracyPoints = await page.locator('#accuracy-chart svg .mark-symbol.role-mark path').count();
     expect(accuracyPoints).toBe(runs.reduce((n, run) => n + run.evaluations.length, 0));
     await expect(page.locator('#results tr[data-status="done"]').count()).resolves.toBe(MOMENTA.length);
-
-    // Training never held up the page: its timers kept running.
-    expect(await longestPause()).toBeLessThan(1000);
   }, 300_000);
 
   it('gives, for a fixed seed, losses bit-identical to the same run in Node', async () => {

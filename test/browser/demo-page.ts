@@ -53,21 +53,6 @@ export async function readPredictions(page: Page, runs: number): Promise<number[
     .map((p) => Array.from(p.probabilities!)));
 }
 
-/** Starts recording the longest gap between runs of a 20 ms timer on the page's main thread. */
-export async function watchMainThread(page: Page): Promise<() => Promise<number>> {
-  await page.evaluate(() => {
-    const state = globalThis as unknown as { longestPause: number };
-    let last = performance.now();
-    state.longestPause = 0;
-    setInterval(() => {
-      const now = performance.now();
-      state.longestPause = Math.max(state.longestPause, now - last);
-      last = now;
-    }, 20);
-  });
-  return () => page.evaluate(() => (globalThis as unknown as { longestPause: number }).longestPause);
-}
-
 /** Draws strokes on the digit pad with the mouse, in coordinates from 0 to 1 across the pad. */
 export async function drawOnPad(page: Page, strokes: [number, number][][]): Promise<void> {
   const box = (await page.locator('#digit-pad').boundingBox())!;
