@@ -15,5 +15,6 @@ export * from './train/index.js';
 export { runSetting, type RunHooks } from './experiments/run-setting.js';
 export type {
   RunConfig, RunEpoch, RunProgress, RunResult, SettingSummary, Stat, SweepConfig, SweepOptimizer, SweepResult, TestPoint,
+  TrainingSettings,
 } from './experiments/types.js';
 export * from './checkpoint/index.js';

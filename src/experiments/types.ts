@@ -1,18 +1,13 @@
 /** The optimizer a sweep varies the momentum of: SGD's `momentum` (plain or Nesterov) or Adam's `betas[0]`. */
 export type SweepOptimizer = 'sgd' | 'nesterov' | 'adam';
 
-/** One training run, as a worker receives it: every choice made, nothing left to defaults. */
-export interface RunConfig {
+/** What a sweep and each of its runs share: the network, the recipe, the targets and the engine. */
+export interface TrainingSettings {
   optimizer: SweepOptimizer;
-  momentum: number;
-  /** The learning rate used (after `normalizeLr`). */
-  lr: number;
   /** Layer widths, input first: [784, 256, 128, 10] is 784→256→ReLU→128→ReLU→10. */
   layers: number[];
   epochs: number;
   batchSize: number;
-  /** Seeds the initial weights and the batch order: runs with the same seed differ only in momentum. */
-  seed: number;
   /** Training loss (smoothed) to reach; `stepsToTargetLoss` counts the steps to it. */
   targetLoss: number;
   /** Test accuracy in [0, 1] to reach; `stepsToTargetAccuracy` counts the steps to it. */
@@ -27,6 +22,15 @@ export interface RunConfig {
   checkpoint?: { path: string; every: number };
   /** A checkpoint file to continue the run from (train only). */
   resume?: string;
+}
+
+/** One training run, as a worker receives it: every choice made, nothing left to defaults. */
+export interface RunConfig extends TrainingSettings {
+  momentum: number;
+  /** The learning rate used (after `normalizeLr`). */
+  lr: number;
+  /** Seeds the initial weights and the batch order: runs with the same seed differ only in momentum. */
+  seed: number;
 }
 
 /** One evaluation on the test set, after `step` training steps. */
@@ -111,25 +115,13 @@ export interface SettingSummary {
 }
 
 /** A sweep's resolved configuration, as recorded in sweep.json. */
-export interface SweepConfig {
-  optimizer: SweepOptimizer;
+export interface SweepConfig extends TrainingSettings {
   momenta: number[];
   /** The learning rate asked for: with `normalizeLr`, each run uses lr × (1 − momentum). */
   lr: number;
   normalizeLr: boolean;
-  layers: number[];
-  epochs: number;
-  batchSize: number;
   seeds: number[];
   workers: number;
-  targetLoss: number;
-  targetAccuracy: number;
-  smoothing: number;
-  evalEvery: number;
-  backend: 'wasm' | 'js';
-  simd: 'standard' | 'relaxed';
-  checkpoint?: { path: string; every: number };
-  resume?: string;
 }
 
 /** Everything a sweep measured: what sweep.json holds. */
