@@ -77,24 +77,20 @@ export function sgdStep(n: i32, param: usize, grad: usize, buf: usize, lr: f64, 
 
 // ------------------------------------------------------------------------------------- Adam, AdamW
 
-const NO_DECAY = 0;
-const COUPLED = 1;
-const DECOUPLED = 2;
-
 export function adamStep(n: i32, param: usize, grad: usize, m: usize, v: usize, vmax: usize, lr: f64,
   beta1: f64, beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, amsgrad: i32, maximize: i32,
   stepSize: f64, bc2Sqrt: f64): void {
   if (weightDecay == 0) {
-    adamByAmsgrad(NO_DECAY, n, param, grad, m, v, vmax, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, stepSize, bc2Sqrt);
+    adamByAmsgrad(false, false, n, param, grad, m, v, vmax, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, stepSize, bc2Sqrt);
   } else if (decoupled) {
-    adamByAmsgrad(DECOUPLED, n, param, grad, m, v, vmax, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, stepSize, bc2Sqrt);
+    adamByAmsgrad(false, true, n, param, grad, m, v, vmax, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, stepSize, bc2Sqrt);
   } else {
-    adamByAmsgrad(COUPLED, n, param, grad, m, v, vmax, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, stepSize, bc2Sqrt);
+    adamByAmsgrad(true, false, n, param, grad, m, v, vmax, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, stepSize, bc2Sqrt);
   }
 }
 
 // @ts-ignore: decorator
-@inline function adamByAmsgrad(decayKind: i32, n: i32, param: usize, grad: usize, m: usize, v: usize,
+@inline function adamByAmsgrad(coupled: bool, decoupled: bool, n: i32, param: usize, grad: usize, m: usize, v: usize,
   vmax: usize, lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64, amsgrad: i32, maximize: i32,
   stepSize: f64, bc2Sqrt: f64): void {
   const sign: f32 = maximize ? -1 : 1;
@@ -103,14 +99,14 @@ export function adamStep(n: i32, param: usize, grad: usize, m: usize, v: usize, 
   const w = <f32>(1 - beta1);
   const b2 = <f32>beta2, omb2 = <f32>(1 - beta2), bc2 = <f32>bc2Sqrt, e = <f32>eps, ss = <f32>stepSize;
   if (amsgrad) {
-    adamLoop(decayKind, true, n, param, grad, m, v, vmax, sign, wd, shrink, lerpIsSmall(w), lerpCoeff(w), b2, omb2, bc2, e, ss);
+    adamLoop(coupled, decoupled, true, n, param, grad, m, v, vmax, sign, wd, shrink, lerpIsSmall(w), lerpCoeff(w), b2, omb2, bc2, e, ss);
   } else {
-    adamLoop(decayKind, false, n, param, grad, m, v, vmax, sign, wd, shrink, lerpIsSmall(w), lerpCoeff(w), b2, omb2, bc2, e, ss);
+    adamLoop(coupled, decoupled, false, n, param, grad, m, v, vmax, sign, wd, shrink, lerpIsSmall(w), lerpCoeff(w), b2, omb2, bc2, e, ss);
   }
 }
 
 // @ts-ignore: decorator
-@inline function adamLoop(decayKind: i32, amsgrad: bool, n: i32, param: usize, grad: usize, m: usize,
+@inline function adamLoop(coupled: bool, decoupled: bool, amsgrad: bool, n: i32, param: usize, grad: usize, m: usize,
   v: usize, vmax: usize, sign: f32, wd: f32, shrink: f32, small: bool, coeff: f32, beta2: f32, omb2: f32,
   bc2: f32, eps: f32, stepSize: f32): void {
   const signV = f32x4.splat(sign), wdV = f32x4.splat(wd), shrinkV = f32x4.splat(shrink);
@@ -122,8 +118,8 @@ export function adamStep(n: i32, param: usize, grad: usize, m: usize, v: usize, 
   while (param < vecEnd) {
     let p = v128.load(param);
     let g = f32x4.mul(v128.load(grad), signV);
-    if (decayKind == DECOUPLED) p = f32x4.mul(p, shrinkV);
-    if (decayKind == COUPLED) g = f32x4.add(g, f32x4.mul(wdV, p));
+    if (decoupled) p = f32x4.mul(p, shrinkV);
+    if (coupled) g = f32x4.add(g, f32x4.mul(wdV, p));
     const m0 = v128.load(m);
     const m1 = f32x4.add(v128.bitselect(m0, g, smallV), f32x4.mul(coeffV, f32x4.sub(g, m0)));
     v128.store(m, m1);
@@ -140,8 +136,8 @@ export function adamStep(n: i32, param: usize, grad: usize, m: usize, v: usize, 
   while (param < end) {
     let p = load<f32>(param);
     let g = load<f32>(grad) * sign;
-    if (decayKind == DECOUPLED) p = p * shrink;
-    if (decayKind == COUPLED) g = g + wd * p;
+    if (decoupled) p = p * shrink;
+    if (coupled) g = g + wd * p;
     const m0 = load<f32>(m);
     const m1 = select(m0, g, small) + coeff * (g - m0);
     store<f32>(m, m1);
