@@ -10,8 +10,8 @@ export const op = {
 } as const;
 const SIMD = 0xfd;
 export const simd = {
-  v128Load: 0x00, v128Store: 0x0b, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f32x4Add: 0xe4, f32x4Mul: 0xe6,
-  f32x4RelaxedMadd: 0x105,
+  v128Load: 0x00, v128Store: 0x0b, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f32x4Sqrt: 0xe3, f32x4Add: 0xe4,
+  f32x4Mul: 0xe6, f32x4Div: 0xe7, f32x4RelaxedMadd: 0x105,
 } as const;
 
 export function uleb(value: number): number[] {

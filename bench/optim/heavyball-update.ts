@@ -1,5 +1,6 @@
 import type { Engine } from '../../src/engine/engine.js';
 import { instantiateCopyLoop } from '../ceiling/bandwidth-module.js';
+import { instantiateDivider, paramsPerCall } from '../ceiling/divider-module.js';
 import { randomFloats } from '../harness/fill.js';
 import type { DisposableContender } from '../harness/interleave.js';
 import { ADAM_STEP, BETAS, EPS, LR, MOMENTUM, copyBytesFor, type Update } from './updates.js';
@@ -64,6 +65,22 @@ export function copyLoopLike(name: string, engine: Engine, update: Update, param
       engine.free(dst);
       engine.free(src);
     },
+  };
+}
+
+const ADAM_BOUND_ITERATIONS = 10_000;
+/** Parameters one run of the sqrt+div bound stands for. */
+export const ADAM_BOUND_PARAMS = paramsPerCall(ADAM_BOUND_ITERATIONS);
+
+/** Adam's sqrt and two divisions per f32x4 with no memory traffic (see divider-module.ts): its arithmetic bound. */
+export function adamArithmeticBound(name: string): DisposableContender {
+  const run = instantiateDivider();
+  return {
+    name,
+    run(reps) {
+      for (let r = 0; r < reps; r++) run(ADAM_BOUND_ITERATIONS);
+    },
+    dispose() {},
   };
 }
 

@@ -63,13 +63,15 @@ function optim({ optim: rows }: BenchResults): string {
       percent((row.gbps['wasm standard']?.median ?? NaN) / (row.gbps['memory.copy']?.median ?? NaN)),
       formatSummary(row.gbps['v128 copy loop']),
       percent((row.gbps['wasm standard']?.median ?? NaN) / (row.gbps['v128 copy loop']?.median ?? NaN)),
+      formatSummary(row.mparams['sqrt+div bound'], 0),
+      row.mparams['sqrt+div bound'] ? percent((wasm ?? NaN) / row.mparams['sqrt+div bound'].median) : '—',
       formatSummary(row.mparams.js, 0), ratio(wasm, row.mparams.js?.median),
       formatSummary(row.mparams['tf.js wasm'], 0), ratio(wasm, row.mparams['tf.js wasm']?.median),
     ];
   });
   return `### Optimizer updates (one fused pass over the parameters)\n\n${table([
     'update', 'params', 'bytes/param', 'wasm Mparam/s', 'wasm GB/s', 'memory.copy GB/s', 'of memory.copy', 'v128 copy loop GB/s',
-    'of v128 loop', 'js Mparam/s', 'wasm ÷ js',
+    'of v128 loop', 'sqrt+div bound Mparam/s', 'of bound', 'js Mparam/s', 'wasm ÷ js',
     'tf.js Mparam/s', 'wasm ÷ tf.js'], body)}`;
 }
 
