@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/index.js';
 import { dropout, linear, relu, sigmoid, tanh } from '../src/nn/layers.js';
 import { sequential } from '../src/nn/sequential.js';
+import { SGD } from '../src/optim/sgd.js';
 import { Random } from '../src/random.js';
 
 let engine: Engine;
@@ -72,6 +73,21 @@ describe('sequential: the memory plan', () => {
     expect(() => model.parameters()).toThrow(/disposed/);
     expect(() => model.predict(new Uint8Array(784), 1)).toThrow(/disposed/);
     expect(() => model.lossAndBackward(1)).toThrow(/disposed/);
+  });
+
+  it("dispose releases the parameters: their views and an optimizer over them throw instead of touching freed memory", () => {
+    const model = sequential(engine, mlp(), { maxBatch: 16 });
+    const [weight] = model.parameters();
+    const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    opt.step();
+    model.dispose();
+    expect(weight!.released).toBe(true);
+    expect(() => weight!.data).toThrow(/parameter '0.weight' was freed: its model has been disposed/);
+    expect(() => weight!.grad).toThrow(/'0.weight' was freed/);
+    expect(() => opt.step()).toThrow(/'0.weight' was freed/);
+    expect(() => opt.zeroGrad()).toThrow(/'0.weight' was freed/);
+    expect(() => new SGD([weight!], { lr: 0.1 })).toThrow(/'0.weight' was freed/);
+    opt.dispose();
   });
 
   it('rejects bad layer lists and options, naming the layer or option', () => {

@@ -6,6 +6,7 @@ import type { Engine } from './engine.js';
  */
 export class Parameter {
   private views?: { buffer: ArrayBuffer; data: Float32Array; grad: Float32Array };
+  private isReleased = false;
 
   constructor(
     readonly engine: Engine,
@@ -19,6 +20,25 @@ export class Parameter {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
+  /** True once the memory was freed (its model disposed): data, grad and optimizers over it then throw. */
+  get released(): boolean {
+    return this.isReleased || this.engine.disposed;
+  }
+
+  /** Called by the parameter's owner when it frees the memory. */
+  release(): void {
+    this.isReleased = true;
+    this.views = undefined;
+  }
+
+  /** Throws if the parameter's memory was freed. */
+  assertLive(): void {
+    if (this.released) {
+      const what = this.name ? `parameter '${this.name}'` : `a parameter [${this.shape.join(', ')}]`;
+      throw new Error(`${what} was freed: its ${this.engine.disposed ? 'engine' : 'model'} has been disposed`);
+    }
+  }
+
   get data(): Float32Array {
     return this.current().data;
   }
@@ -28,6 +48,7 @@ export class Parameter {
   }
 
   private current() {
+    this.assertLive();
     const buffer = this.engine.buffer;
     if (this.views?.buffer !== buffer) {
       this.views = {

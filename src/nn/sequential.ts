@@ -234,6 +234,7 @@ export class Sequential {
   dispose(): void {
     if (this.isDisposed) return;
     this.isDisposed = true;
+    for (const p of this.params) p.release();
     if (!this.engine.disposed) for (const ptr of this.blocks) this.engine.free(ptr);
   }
 

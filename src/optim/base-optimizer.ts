@@ -165,5 +165,6 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
   private assertLive(): void {
     if (this.isDisposed) throw new Error(`this ${this.kind} has been disposed`);
     if (this.engine.disposed) throw new Error(`the engine of this ${this.kind} has been disposed`);
+    for (const p of this.params) p.assertLive();
   }
 }

@@ -47,6 +47,7 @@ export function checkParams(params: readonly Parameter[]): Engine {
     throw new RangeError('the parameters come from different engines; an optimizer works within one engine');
   }
   if (engine.disposed) throw new Error('the parameters\' engine has been disposed');
+  for (const p of params) p.assertLive();
   const byAddress = [...params].sort((a, b) => a.dataPtr - b.dataPtr);
   for (let i = 1; i < byAddress.length; i++) {
     const [a, b] = [byAddress[i - 1], byAddress[i]];
