@@ -7,7 +7,8 @@
 // MR×NR = 4×8 in both builds: 8 accumulators + 2 B vectors + 4 broadcasts fit x64's 15 usable xmm
 // registers even though TurboFan hoists all four broadcast loads to the top of the loop. 5×8 and 6×8
 // need 17 and 20 and spill; measured on Node 20 (Zen 3), micro-kernel alone: 4×8 35 GFLOP/s, 5×8 29,
-// 6×8 29 (mul+add); 4×8 48, 5×8 30, 6×8 34 (relaxed_madd).
+// 6×8 29 (mul+add); 4×8 48, 5×8 30, 6×8 34 (relaxed_madd). 3×12 spills too; 2×16 fits but runs 15%
+// slower in the full GEMM.
 
 const NR: i32 = 8;
 const MR: i32 = 4;
@@ -222,7 +223,8 @@ function copyTile(rows: i32, cols: i32, src: usize, srcRowBytes: usize, dst: usi
  * A broadcasts: the standard build uses load offsets (`load32_splat(pa, 4)`), for which V8 keeps memory
  * base + offset in registers instead of an lea per load (~5% faster on Node 20, Zen 3); the relaxed build
  * keeps `pa + 4`, ~1% faster there. Unrolling k by hand in one block is slower: TurboFan hoists every load
- * to the top of the block and spills.
+ * to the top of the block and spills; an exit branch after each step pins the loads but still runs 10%
+ * slower than the loop V8 unrolls twice by itself.
  */
 function microKernel(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowBytes: usize, alpha: f32,
   beta: f32, bias: usize, relu: i32): void {
