@@ -148,7 +148,9 @@ async function runHeavyball(c: Case, d: Data, backend: 'js' | 'wasm') {
     opt.step();
     return params.flatMap((p) => [...p.data]);
   });
-  return { trajectory, buffers: opt.state().buffers };
+  const buffers = opt.state().buffers;
+  engine.dispose();
+  return { trajectory, buffers };
 }
 
 /** Equal bit patterns; the message names the first element that differs. */
