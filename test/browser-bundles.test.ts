@@ -1,6 +1,7 @@
 // heavyball from a browser bundle with no configuration: a tiny app importing the packed package, built
-// with Vite and with esbuild, contains no Node import and no separate .wasm file, and runs in Chromium
-// with the same results as in Node.
+// with Vite, esbuild and webpack (and with webpack once more, run in a worker the page starts with
+// `new Worker(new URL('./worker.js', import.meta.url))`), contains no Node import and no separate .wasm
+// file, and runs in Chromium with the same results as in Node.
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,14 +9,15 @@ import { build as esbuild } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { build as viteBuild, createLogger } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import webpack from 'webpack';
 import { launchChromium, pageErrors } from './browser/chromium.js';
 import { nodeImportsIn } from './browser/node-imports.js';
 import { installPackedHeavyball } from './browser/pack-heavyball.js';
 import { serveStatic, type StaticServer } from './browser/static-server.js';
 
 const FIXTURES = new URL('./browser/fixtures/', import.meta.url);
-const BUNDLERS = ['vite', 'esbuild'] as const;
-type Bundler = (typeof BUNDLERS)[number];
+const BUNDLES = ['vite', 'esbuild', 'webpack', 'webpack-worker'] as const;
+type Bundle = (typeof BUNDLES)[number];
 
 interface Result {
   backend: string;
@@ -26,13 +28,24 @@ interface Result {
 }
 
 let scratch: string;
-const servers = {} as Record<Bundler, StaticServer>;
+const servers = {} as Record<Bundle, StaticServer>;
 let browser: Browser;
-const warnings: Record<Bundler, string[]> = { vite: [], esbuild: [] };
+const warnings: Record<Bundle, string[]> = { vite: [], esbuild: [], webpack: [], 'webpack-worker': [] };
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+/** Builds `entry` into `outDir` (as main.js) with webpack's Node API and only what the README says it needs; returns its warnings. */
+function webpackBuild(entry: string, outDir: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    webpack({ mode: 'production', target: 'web', entry, output: { path: outDir } }, (error, stats) => {
+      if (error || !stats) return reject(error ?? new Error('webpack returned no stats'));
+      if (stats.hasErrors()) return reject(new Error(stats.toString('errors-only')));
+      resolve(stats.compilation.getWarnings().map((w) => w.message));
+    });
+  });
 }
 
 beforeAll(async () => {
@@ -41,6 +54,8 @@ beforeAll(async () => {
   await installPackedHeavyball(app, scratch);
   await copyFile(new URL('bundle-entry.js', FIXTURES), join(app, 'main.js'));
   await copyFile(new URL('bundle-page.html', FIXTURES), join(app, 'index.html'));
+  await copyFile(new URL('worker-entry.js', FIXTURES), join(app, 'start-worker.js'));
+  await copyFile(new URL('worker.js', FIXTURES), join(app, 'worker.js'));
 
   const logger = createLogger('warn');
   logger.warn = (message) => void warnings.vite.push(message);
@@ -56,7 +71,11 @@ beforeAll(async () => {
   warnings.esbuild = built.warnings.map((w) => w.text);
   await copyFile(new URL('bundle-page.html', FIXTURES), join(scratch, 'esbuild', 'index.html'));
 
-  for (const bundler of BUNDLERS) servers[bundler] = await serveStatic(join(scratch, bundler));
+  warnings.webpack = await webpackBuild(join(app, 'main.js'), join(scratch, 'webpack'));
+  warnings['webpack-worker'] = await webpackBuild(join(app, 'start-worker.js'), join(scratch, 'webpack-worker'));
+  for (const bundle of ['webpack', 'webpack-worker']) await copyFile(new URL('bundle-page.html', FIXTURES), join(scratch, bundle, 'index.html'));
+
+  for (const bundle of BUNDLES) servers[bundle] = await serveStatic(join(scratch, bundle));
   browser = await launchChromium();
 }, 180_000);
 
@@ -78,23 +97,23 @@ it('the scan for Node imports finds those of heavyball\'s Node entry, and none i
   }
 });
 
-describe.each(BUNDLERS)('a %s bundle of an app importing heavyball', (bundler) => {
+describe.each(BUNDLES)('the %s bundle of an app importing heavyball', (bundle) => {
   it('builds without warnings into JavaScript alone, with no Node import', async () => {
-    expect(warnings[bundler]).toEqual([]);
-    const files = await filesUnder(join(scratch, bundler));
+    expect(warnings[bundle]).toEqual([]);
+    const files = await filesUnder(join(scratch, bundle));
     expect(files.filter((f) => !/\.(js|html)$/.test(f))).toEqual([]);
     const scripts = files.filter((f) => f.endsWith('.js'));
     expect(scripts.length).toBeGreaterThan(0);
     for (const file of scripts) expect(nodeImportsIn(await readFile(file, 'utf8'))).toEqual([]);
   });
 
-  it('runs in Chromium on the wasm backend, fetching nothing but its page and script, with Node\'s results', async () => {
+  it('runs in Chromium on the wasm backend, fetching nothing but its page and scripts, with Node\'s results', async () => {
     const page = await browser.newPage();
     const errors = pageErrors(page);
     const requested: string[] = [];
     page.on('request', (request) => requested.push(new URL(request.url()).pathname));
     try {
-      await page.goto(servers[bundler].url);
+      await page.goto(servers[bundle].url);
       await page.waitForFunction(() => 'result' in globalThis, undefined, { timeout: 60_000 });
       const inBrowser: Result = await page.evaluate(() => (globalThis as unknown as { result: Result }).result);
       expect(errors).toEqual([]);
@@ -109,7 +128,7 @@ describe.each(BUNDLERS)('a %s bundle of an app importing heavyball', (bundler) =
       expect(inBrowser.accuracy).toBeGreaterThan(0.9);
 
       delete (globalThis as { result?: unknown }).result;
-      await import(/* @vite-ignore */ `${new URL('bundle-entry.js', FIXTURES).href}?${bundler}`);
+      await import(/* @vite-ignore */ `${new URL('bundle-entry.js', FIXTURES).href}?${bundle}`);
       const inNode = (globalThis as unknown as { result: Result }).result;
       expect(inBrowser).toEqual(inNode);
     } finally {
