@@ -38,48 +38,58 @@ export interface GemmEngines {
 const MUL_ADD = 'mul+add ceiling';
 const FMA = 'FMA ceiling';
 
+interface Product {
+  shape: GemmShape;
+  transpose: Transpose;
+}
+
 /**
- * Every shape × transpose, the backends interleaved per product, and with them the best ceiling
- * variants, so each product is compared with the ceiling as the machine was at that moment. The js
- * backend skips 1024³ (seconds a product) and, with --quick, every size but the training ones; with
- * --quick the square sizes run NN only.
+ * Every shape × transpose × backend and the best ceiling variants, all in one interleaved set of rounds:
+ * a round runs every product on every backend and the ceilings once, so a burst of load falls on all of
+ * them alike instead of on one shape's comparison, and each product is compared with the ceiling as the
+ * machine was over the same rounds. The js backend skips 1024³ (seconds a product) and, with --quick,
+ * every size but the training ones; with --quick the square sizes run NN only.
  */
 export function measureGemm(settings: Settings, engines: GemmEngines, tf: Tf | null, ceiling: Ceiling): GemmRow[] {
-  const rows: GemmRow[] = [];
-  for (const shape of gemmShapes) {
-    const shapeTransposes = settings.quick && !shape.training ? (['NN'] as const) : transposes;
-    for (const transpose of shapeTransposes) {
-      progress(`gemm ${shapeLabel(shape)} ${transpose}`);
-      const mulAdd = ceilingContender(MUL_ADD, ceiling.mulAdd.name);
-      const fma = ceiling.fma ? ceilingContender(FMA, ceiling.fma.name) : null;
-      const contenders = [...gemmContenders(shape, transpose, engines, tf, settings), mulAdd, ...(fma ? [fma] : [])];
-      try {
-        const samples = interleave(contenders, settings);
-        const gflops: GemmRow['gflops'] = {};
-        for (const [name, seconds] of samples) {
-          if (name !== MUL_ADD && name !== FMA) gflops[name as GemmBackend] = rates(seconds, flops(shape) / 1e9);
-        }
-        const ceilings = {
-          mulAdd: rates(samples.get(MUL_ADD)!, mulAdd.gflopsPerRun),
-          fma: fma ? rates(samples.get(FMA)!, fma.gflopsPerRun) : null,
-        };
-        rows.push({
-          shape: shapeLabel(shape), m: shape.m, n: shape.n, k: shape.k, transpose,
-          role: shape.roles[transpose] ?? null,
-          training: shape.training,
-          gflops,
-          ceiling: ceilings,
-          ofCeiling: {
-            standard: (gflops['wasm standard']?.median ?? NaN) / ceilings.mulAdd.median,
-            relaxed: gflops['wasm relaxed'] && ceilings.fma ? gflops['wasm relaxed'].median / ceilings.fma.median : null,
-          },
-        });
-      } finally {
-        for (const c of contenders) c.dispose();
+  const products: Product[] = gemmShapes.flatMap((shape) =>
+    (settings.quick && !shape.training ? (['NN'] as const) : transposes).map((transpose) => ({ shape, transpose })));
+  const key = (p: Product, backend: string) => `${shapeLabel(p.shape)} ${p.transpose} ${backend}`;
+  const mulAdd = ceilingContender(MUL_ADD, ceiling.mulAdd.name);
+  const fma = ceiling.fma ? ceilingContender(FMA, ceiling.fma.name) : null;
+  const contenders: DisposableContender[] = [mulAdd, ...(fma ? [fma] : [])];
+  try {
+    for (const p of products) {
+      for (const c of gemmContenders(p.shape, p.transpose, engines, tf, settings)) {
+        contenders.push({ name: key(p, c.name), run: (reps) => c.run(reps), dispose: () => c.dispose() });
       }
     }
+    progress(`gemm: ${products.length} products, ${contenders.length} contenders with the ceilings, interleaved`);
+    const samples = interleave(contenders, settings, (round, rounds) => progress(`gemm: round ${round} of ${rounds}`));
+    const ceilings = {
+      mulAdd: rates(samples.get(MUL_ADD)!, mulAdd.gflopsPerRun),
+      fma: fma ? rates(samples.get(FMA)!, fma.gflopsPerRun) : null,
+    };
+    return products.map((p) => {
+      const gflops: GemmRow['gflops'] = {};
+      for (const backend of gemmBackends) {
+        const seconds = samples.get(key(p, backend));
+        if (seconds) gflops[backend] = rates(seconds, flops(p.shape) / 1e9);
+      }
+      return {
+        shape: shapeLabel(p.shape), m: p.shape.m, n: p.shape.n, k: p.shape.k, transpose: p.transpose,
+        role: p.shape.roles[p.transpose] ?? null,
+        training: p.shape.training,
+        gflops,
+        ceiling: ceilings,
+        ofCeiling: {
+          standard: (gflops['wasm standard']?.median ?? NaN) / ceilings.mulAdd.median,
+          relaxed: gflops['wasm relaxed'] && ceilings.fma ? gflops['wasm relaxed'].median / ceilings.fma.median : null,
+        },
+      };
+    });
+  } finally {
+    for (const c of contenders) c.dispose();
   }
-  return rows;
 }
 
 function gemmContenders(shape: GemmShape, transpose: Transpose, engines: GemmEngines, tf: Tf | null,

@@ -18,11 +18,13 @@ export type DisposableContender = Contender & { dispose(): void };
  * (frequency, other processes) touches every contender alike. A contender whose one run is too slow for
  * `budgetMs` gets fewer samples, never fewer than `minSamples`.
  */
-export function interleave(contenders: readonly Contender[], settings: Settings): Map<string, number[]> {
+export function interleave(contenders: readonly Contender[], settings: Settings,
+  onRound?: (round: number, rounds: number) => void): Map<string, number[]> {
   const plans = contenders.map((contender) => ({ contender, ...calibrate(contender, settings) }));
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const rounds = Math.max(...plans.map((p) => p.samples));
   for (let round = 0; round < rounds; round++) {
+    onRound?.(round + 1, rounds);
     for (const plan of plans) {
       if (round >= plan.samples) continue;
       const start = performance.now();
