@@ -1,6 +1,6 @@
 import type { Engine } from '../../src/engine/engine.js';
 import { type Ceiling, ceilingContender } from '../ceiling/ceiling-suite.js';
-import { type DisposableContender, interleave } from '../harness/interleave.js';
+import { type DisposableContender, interleave, renamed } from '../harness/interleave.js';
 import { progress } from '../harness/log.js';
 import type { Settings } from '../harness/settings.js';
 import { rates, type Summary } from '../harness/stats.js';
@@ -60,7 +60,7 @@ export function measureGemm(settings: Settings, engines: GemmEngines, tf: Tf | n
   try {
     for (const p of products) {
       for (const c of gemmContenders(p.shape, p.transpose, engines, tf, settings)) {
-        contenders.push({ name: key(p, c.name), run: (reps) => c.run(reps), dispose: () => c.dispose() });
+        contenders.push(renamed(c, key(p, c.name)));
       }
     }
     progress(`gemm: ${products.length} products, ${contenders.length} contenders with the ceilings, interleaved`);

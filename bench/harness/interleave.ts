@@ -11,6 +11,11 @@ export interface Contender {
 /** A contender holding memory (engine blocks, tensors) to release after its comparison. */
 export type DisposableContender = Contender & { dispose(): void };
 
+/** The same contender under another name, e.g. its product or size prefixed when many share the rounds. */
+export function renamed(contender: DisposableContender, name: string): DisposableContender {
+  return { name, run: (reps) => contender.run(reps), dispose: () => contender.dispose() };
+}
+
 /**
  * Seconds per run of each contender. Each is warmed up first (V8 tiers a WebAssembly function up on its
  * next call, so the first calls are slower), and its repetitions per sample are calibrated to

@@ -1,5 +1,5 @@
 import type { Engine } from '../../src/engine/engine.js';
-import { interleave } from '../harness/interleave.js';
+import { type DisposableContender, interleave, renamed } from '../harness/interleave.js';
 import { progress } from '../harness/log.js';
 import type { Settings } from '../harness/settings.js';
 import { rates, type Summary } from '../harness/stats.js';
@@ -22,41 +22,53 @@ export interface OptimRow {
   gbps: Partial<Record<OptimBackend, Summary>>;
 }
 
+const BOUND = 'sqrt+div bound';
+
+interface UpdateCase {
+  update: Update;
+  params: number;
+}
+
 /**
- * Each update at each size, interleaved: the wasm kernel; memory.copy and a v128 copy loop in the same
- * memory over as much memory as the update touches (the bandwidth ceiling at that working set); the
- * js backend; TF.js.
+ * Each update at each size, all in one set of rounds (a burst of load then falls on every row alike):
+ * the wasm kernel; memory.copy and a v128 copy loop in the same memory over as much memory as the update
+ * touches (the bandwidth ceiling at that working set); the js backend; TF.js; and once, for every Adam
+ * row, Adam's arithmetic alone (the sqrt+div bound).
  */
 export function measureOptimizers(settings: Settings, engines: { standard: Engine; js: Engine }, tf: Tf | null): OptimRow[] {
-  const rows: OptimRow[] = [];
-  for (const params of paramCounts) {
-    for (const update of updates) {
-      progress(`optimizer ${update.name} ${params.toExponential(0)} parameters`);
-      const contenders = [
-        heavyballUpdate('wasm standard', engines.standard, update, params),
-        copyLike('memory.copy', engines.standard, update, params),
-        copyLoopLike('v128 copy loop', engines.standard, update, params),
-        ...(update.name === 'Adam' ? [adamArithmeticBound('sqrt+div bound')] : []),
-        heavyballUpdate('js', engines.js, update, params),
-        ...(tf ? [tfjsUpdate('tf.js wasm', tf, update, params)] : []),
-      ];
-      try {
-        const samples = interleave(contenders, settings);
-        const row: OptimRow = { update: update.name, params, bytesPerParam: update.bytesPerParam, mparams: {}, gbps: {} };
-        for (const [name, seconds] of samples) {
-          if (name === 'sqrt+div bound') {
-            row.mparams[name] = rates(seconds, ADAM_BOUND_PARAMS / 1e6);
-            continue;
-          }
-          const copied = name === 'memory.copy' || name === 'v128 copy loop' ? 2 * copyBytesFor(update, params) : null;
-          if (copied === null) row.mparams[name as OptimBackend] = rates(seconds, params / 1e6);
-          row.gbps[name as OptimBackend] = rates(seconds, (copied ?? params * update.bytesPerParam) / 1e9);
-        }
-        rows.push(row);
-      } finally {
-        for (const c of contenders) c.dispose();
-      }
+  const cases: UpdateCase[] = paramCounts.flatMap((params) => updates.map((update) => ({ update, params })));
+  const key = (c: UpdateCase, backend: string) => `${c.update.name} ${c.params} ${backend}`;
+  const contenders: DisposableContender[] = [adamArithmeticBound(BOUND)];
+  try {
+    for (const c of cases) {
+      for (const contender of updateContenders(c, engines, tf)) contenders.push(renamed(contender, key(c, contender.name)));
     }
+    progress(`optimizers: ${cases.length} updates, ${contenders.length} contenders, interleaved`);
+    const samples = interleave(contenders, settings, (round, rounds) => progress(`optimizers: round ${round} of ${rounds}`));
+    const bound = rates(samples.get(BOUND)!, ADAM_BOUND_PARAMS / 1e6);
+    return cases.map((c) => {
+      const row: OptimRow = { update: c.update.name, params: c.params, bytesPerParam: c.update.bytesPerParam, mparams: {}, gbps: {} };
+      for (const backend of optimBackends) {
+        const seconds = samples.get(key(c, backend));
+        if (!seconds) continue;
+        const copied = backend === 'memory.copy' || backend === 'v128 copy loop' ? 2 * copyBytesFor(c.update, c.params) : null;
+        if (copied === null) row.mparams[backend] = rates(seconds, c.params / 1e6);
+        row.gbps[backend] = rates(seconds, (copied ?? c.params * c.update.bytesPerParam) / 1e9);
+      }
+      if (c.update.name === 'Adam') row.mparams[BOUND] = bound;
+      return row;
+    });
+  } finally {
+    for (const c of contenders) c.dispose();
   }
-  return rows;
+}
+
+function updateContenders({ update, params }: UpdateCase, engines: { standard: Engine; js: Engine }, tf: Tf | null): DisposableContender[] {
+  return [
+    heavyballUpdate('wasm standard', engines.standard, update, params),
+    copyLike('memory.copy', engines.standard, update, params),
+    copyLoopLike('v128 copy loop', engines.standard, update, params),
+    heavyballUpdate('js', engines.js, update, params),
+    ...(tf ? [tfjsUpdate('tf.js wasm', tf, update, params)] : []),
+  ];
 }

@@ -32,7 +32,7 @@ function ceiling({ ceiling: c }: BenchResults): string {
   rows.push(c.fma ? ['f32x4 relaxed FMA', c.fma.name, formatSummary(c.fma.gflops)] : ['f32x4 relaxed FMA', 'unsupported', '—']);
   const all = c.variants.map((v) => `${v.name} ${v.gflops.median.toFixed(1)}`).join(', ');
   return `### Arithmetic ceiling of WebAssembly SIMD (one core, this run)\n\n${table(['kind', 'best variant', 'GFLOP/s'], rows)}\n\n`
-    + `All variants (median GFLOP/s): ${all}. The GEMM table re-samples the two best beside every product.`;
+    + `All variants (median GFLOP/s): ${all}. The GEMM table samples the two best again, in the rounds of all its products.`;
 }
 
 function gemm({ gemm: rows }: BenchResults): string {
