@@ -1,5 +1,6 @@
 // A training child process: one configuration, so its peak RSS is its own. Started by the training
 // suite as `training-child.mjs <trainer name> <time|breakdown>`; answers its requests over IPC.
+import { readFileSync } from 'node:fs';
 import { heavyballTrainer } from './heavyball-trainer.js';
 import type { ChildMode, Reply, Request, TrainerName } from './protocol.js';
 import { tfjsTrainer } from './tfjs-trainer.js';
@@ -22,9 +23,23 @@ async function answer(trainer: Trainer, request: Request): Promise<Reply> {
     case 'evaluate':
       return { type: 'evaluated', accuracy: trainer.evaluate() };
     case 'exit':
-      // maxRSS is in KiB (the same on Linux and macOS through libuv).
-      return { type: 'exiting', maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+      return { type: 'exiting', maxRssBytes: peakRssBytes() };
   }
+}
+
+/**
+ * This process's own peak resident memory. Linux carries a process's maxRSS across exec, so after fork
+ * + exec the child's `resourceUsage().maxRSS` is at least the parent's RSS at the fork (the benchmark
+ * process holds every operand by then); VmHWM belongs to the new address space only.
+ */
+function peakRssBytes(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024; // KiB on Linux and macOS through libuv
 }
 
 try {
