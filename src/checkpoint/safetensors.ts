@@ -1,12 +1,12 @@
 import { CheckpointFormatError } from './checkpoint-format-error.js';
-import { writeF32 } from './little-endian.js';
 
 /**
  * The safetensors format (Hugging Face's, read by PyTorch's `safetensors` library): an 8-byte
  * little-endian u64 N, then N bytes of UTF-8 JSON — `{ "__metadata__": { string: string }, name:
  * { "dtype", "shape", "data_offsets": [begin, end] }, … }`, offsets relative to the data — then the
  * tensors' little-endian bytes, contiguous, in offset order, covering the data exactly.
- * heavyball reads and writes F32 tensors only.
+ * heavyball reads and writes F32 tensors only, bytes copied as they are: safetensors is little-endian,
+ * as is every platform with WebAssembly.
  */
 
 /** The safetensors reference implementation's bound on the header, and ours by default. */
@@ -56,10 +56,26 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rea
   out.fill(0x20, 8 + json.length, 8 + headerLength);
   let at = 8 + headerLength;
   for (const { data } of tensors) {
-    writeF32(data, out, at);
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
     at += data.byteLength;
   }
   return out;
+}
+
+/** The entry of tensor `name`, which must exist (else `missing` is the error) and have `shape`. */
+export function entryOf(file: ParsedSafetensors, name: string, shape: readonly number[], missing: string): TensorEntry {
+  const entry = file.tensors.get(name);
+  if (entry === undefined) throw new CheckpointFormatError(missing, name);
+  if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
+    throw new CheckpointFormatError(`shape [${entry.shape.join(', ')}] in the checkpoint, [${shape.join(', ')}] in the model`, name);
+  }
+  return entry;
+}
+
+/** The values of `entry` into `out`, bit for bit (NaN payloads included). */
+export function copyF32(bytes: Uint8Array, file: ParsedSafetensors, entry: TensorEntry, out: Float32Array): void {
+  const start = file.dataStart + entry.begin;
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes.subarray(start, start + out.byteLength));
 }
 
 /**
