@@ -36,7 +36,7 @@ export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadChe
   const entries = params.map((p) => entryOf(file, p.name, p.shape, 'is in the model but not in the checkpoint'));
   checkLayers(info, model);
   const used = new Set(params.map((p) => p.name));
-  const state = optimizer && optimizerStateFrom(file, bytes, info.optimizer, optimizer, params, used);
+  const state = optimizer && optimizerStateFrom(file, info.optimizer, optimizer, params, used);
   for (const name of file.tensors.keys()) {
     if (!used.has(name) && !(optimizer === undefined && name.startsWith(OPTIMIZER_PREFIX))) {
       throw new CheckpointFormatError(`is not a tensor of the model (${params.map((p) => p.name).join(', ')})`
@@ -51,7 +51,7 @@ export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadChe
       throw new CheckpointFormatError(`does not fit the optimizer: ${cause.message}`, KEYS.optimizer, { cause });
     }
   }
-  params.forEach((p, i) => copyF32(bytes, file, entries[i]!, p.data));
+  params.forEach((p, i) => copyF32(entries[i]!, p.data));
   if (info.random) model.setRandomState(info.random);
   const loaded: LoadedCheckpoint = { step: info.step, metadata: info.metadata };
   if (info.history) loaded.history = info.history;

@@ -50,7 +50,7 @@ export function optimizerTensors(optimizer: Optimizer, modelParams: readonly Par
  * optimizer's group, and each state kind needs a tensor of each parameter's shape. Marks the tensors it
  * reads in `used`.
  */
-export function optimizerStateFrom(file: ParsedSafetensors, bytes: Uint8Array, record: OptimizerRecord | undefined,
+export function optimizerStateFrom(file: ParsedSafetensors, record: OptimizerRecord | undefined,
   optimizer: Optimizer, modelParams: readonly Parameter[], used: Set<string>): OptimizerState {
   if (record === undefined) {
     throw new CheckpointFormatError('the checkpoint holds no optimizer state (only weights): load it without an optimizer');
@@ -67,17 +67,16 @@ export function optimizerStateFrom(file: ParsedSafetensors, bytes: Uint8Array, r
     }
   });
   const params = groups.flat();
-  const entries = record.buffers.map((buffer) => params.map(({ p, name }) =>
-    entryOf(file, tensorName(buffer, name), p.shape, 'is missing from the checkpoint')));
   const size = params.reduce((n, { p }) => n + p.size, 0);
-  const buffers: Record<string, Float32Array> = {};
-  record.buffers.forEach((buffer, k) => {
-    buffers[buffer] = new Float32Array(size);
-    params.forEach(({ p, name, offset }, i) => {
-      copyF32(bytes, file, entries[k]![i]!, buffers[buffer]!.subarray(offset, offset + p.size));
-      used.add(tensorName(buffer, name));
-    });
-  });
+  const buffers = Object.fromEntries(record.buffers.map((buffer) => {
+    const flat = new Float32Array(size);
+    for (const { p, name, offset } of params) {
+      const tensor = tensorName(buffer, name);
+      copyF32(entryOf(file, tensor, p.shape, 'is missing from the checkpoint'), flat.subarray(offset, offset + p.size));
+      used.add(tensor);
+    }
+    return [buffer, flat];
+  }));
   return {
     kind: record.kind,
     step: record.step,
