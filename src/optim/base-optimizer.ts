@@ -1,4 +1,5 @@
 import type { Engine } from '../engine/engine.js';
+import { liveView } from '../engine/live-view.js';
 import type { Parameter } from '../engine/parameter.js';
 import { checkInteger, checkKeys, checkRule, defined, type Rule } from '../check.js';
 import type { Hyperparameters, Optimizer, OptimizerState } from './optimizer.js';
@@ -79,7 +80,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
   /** Byte offset of each state buffer (one block over all parameters) by PyTorch's name. */
   private readonly buffers: Readonly<Record<string, number>>;
   private readonly grads: [number, number][];
-  private heap?: Float32Array;
+  private readonly heap: () => Float32Array;
   private isDisposed = false;
 
   protected constructor(params: Params<unknown>, options: object, private readonly spec: OptimizerSpec<H>) {
@@ -93,6 +94,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
     this.size = this.params.reduce((n, p) => n + p.size, 0);
     this.buffers = this.allocate([...new Set(hypers.flatMap((h) => spec.buffers(h)))]);
     this.grads = gradRanges(this.params);
+    this.heap = liveView(this.engine, Float32Array);
     let offset = 0;
     this.groups = groupParams.map((ps, i) => {
       const spans = spansOf(ps, offset).map((s) => ({ ...s, state: this.stateOf(s.offset) }));
@@ -134,9 +136,8 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
 
   zeroGrad(): void {
     this.assertLive();
-    const buffer = this.engine.buffer;
-    if (this.heap?.buffer !== buffer) this.heap = new Float32Array(buffer);
-    for (const [start, end] of this.grads) this.heap.fill(0, start, end);
+    const heap = this.heap();
+    for (const [start, end] of this.grads) heap.fill(0, start, end);
   }
 
   state(): OptimizerState {
