@@ -87,7 +87,12 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
   private readonly heap: () => Float32Array;
   private isDisposed = false;
 
-  protected constructor(params: Params<unknown>, options: object, private readonly spec: OptimizerSpec<H>) {
+  private readonly spec: OptimizerSpec<H>;
+
+  /** Reads the spec from the subclass's static `spec`, so a subclass states it once. */
+  protected constructor(params: Params<unknown>, options: object) {
+    const spec = (new.target as unknown as { spec: OptimizerSpec<H> }).spec;
+    this.spec = spec;
     const given = toGroups(params);
     const groupParams = given.map((g) => [...g.params]);
     this.params = groupParams.flat();

@@ -40,7 +40,7 @@ export class SGD extends BaseOptimizer<SGDHyper> {
   static readonly spec = sgdSpec;
 
   constructor(params: Params<SGDOptions>, options: SGDOptions) {
-    super(params, options ?? {}, sgdSpec);
+    super(params, options ?? {});
   }
 
   protected update(g: Group<SGDHyper>): void {
