@@ -6,12 +6,13 @@ import { type JsKernels, twins } from './js/index.js';
 import type { KernelName, Kernels } from './kernels.js';
 
 type WasmExports = Awaited<ReturnType<typeof instantiate>>;
-/** `true`, or a type error listing the names in one and not the other. */
+/** `true`, or the names in one and not the other (which then fails `Assert`). */
 type SameNames<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true
   : { onlyInKernels: Exclude<keyof A, keyof B>; onlyInImplementation: Exclude<keyof B, keyof A> };
+type Assert<T extends true> = T;
 type Implements<T extends Kernels> = T;
 
-export const jsTwinsMatchTheList: SameNames<Kernels, JsKernels> = true;
+export type JsTwinsAreTheList = Assert<SameNames<Kernels, JsKernels>>;
 export type JsTwinsHaveTheSignatures = Implements<JsKernels>;
 export type WasmExportsEveryKernel = Implements<Pick<WasmExports, KernelName>>;
 
