@@ -3,6 +3,7 @@
 // committed fixtures (test/fixtures/pytorch/); `npm run fixtures` writes them and `.ci/run` checks them.
 import childProcess from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
+import { promisify } from 'node:util';
 
 const GUARDED = Symbol.for('heavyball.noPython');
 const starters = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync'] as const;
@@ -11,18 +12,25 @@ const starters = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFil
 const runsPython = (command: unknown, args: unknown): boolean =>
   /(^|[\s/'"])python[\d.]*($|[\s'";|&])/.test([command, ...(Array.isArray(args) ? args : [])].join(' '));
 
+type Starter = ((...args: unknown[]) => unknown) & { [promisify.custom]?: Starter };
+
+function guarded(original: Starter): Starter {
+  const starter: Starter = function (this: unknown, ...args: unknown[]) {
+    if (runsPython(args[0], args[1])) {
+      throw new Error(`a test must not run Python (${String(args[0])}): read the PyTorch references from test/fixtures/pytorch/, `
+        + 'which `npm run fixtures` writes with test/pytorch/*.py');
+    }
+    return original.apply(this, args);
+  };
+  // exec and execFile promisify to { stdout, stderr } through their own promisified version.
+  const custom = original[promisify.custom];
+  if (custom) starter[promisify.custom] = guarded(custom);
+  return starter;
+}
+
 const modules = childProcess as unknown as Record<string | symbol, unknown>;
 if (!modules[GUARDED]) {
   modules[GUARDED] = true;
-  for (const name of starters) {
-    const original = childProcess[name] as (...args: unknown[]) => unknown;
-    modules[name] = function (this: unknown, ...args: unknown[]) {
-      if (runsPython(args[0], args[1])) {
-        throw new Error(`a test must not run Python (${String(args[0])}): read the PyTorch references from test/fixtures/pytorch/, `
-          + 'which `npm run fixtures` writes with test/pytorch/*.py');
-      }
-      return original.apply(this, args);
-    };
-  }
+  for (const name of starters) modules[name] = guarded(childProcess[name] as Starter);
   syncBuiltinESMExports();
 }
