@@ -9,16 +9,23 @@ import { parseOptions } from './harness/options.js';
 import { measureOptimizers, type OptimRow } from './optim/optim-suite.js';
 import { markdownReport } from './report/markdown-report.js';
 import type { BenchResults } from './report/results.js';
-import { writeResults } from './report/write-results.js';
+import { readResults, writeBenchmarkDocs, writeResults } from './report/write-results.js';
 import { checkTargets } from './report/targets.js';
 import { loadTfjsWasm, tfjsWasmFlags } from './tfjs/load-tfjs.js';
 import { measureTraining, type TrainingResults } from './training/training-suite.js';
 
-/** Runs the suites asked for in `argv`, writes `<outDir>/<date>.json` and prints the markdown report. */
+/**
+ * Runs the suites asked for in `argv`, replaces `<outDir>/latest.json` and docs/benchmarks.md with this
+ * run's figures and prints the markdown report; with --report, only regenerates the page from latest.json.
+ */
 export async function runBench(root: string, argv: readonly string[]): Promise<void> {
   const started = performance.now();
-  compileWasmOptimizedOnly();
   const options = parseOptions(argv, join(root, 'bench', 'results'));
+  if (options.report) {
+    progress(`written: ${await writeBenchmarkDocs(await readResults(options.outDir), root)}`);
+    return;
+  }
+  compileWasmOptimizedOnly();
   const { settings, suites } = options;
   const machine = describeMachine();
   progress(`heavyball bench (${settings.quick ? 'quick' : 'full'}) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
@@ -51,6 +58,7 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
   };
   results.targets = checkTargets(results);
   const file = await writeResults(results, options.outDir);
+  const docs = await writeBenchmarkDocs(results, root);
   process.stdout.write(markdownReport(results));
-  progress(`results: ${file} (${results.seconds.toFixed(0)} s)`);
+  progress(`results: ${file} and ${docs} (${results.seconds.toFixed(0)} s)`);
 }

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../src/engine/arena.js';
 import { createEngine } from '../src/engine/index.js';
+import { liveView } from '../src/engine/live-view.js';
 import { ArrayBufferMemory } from '../src/engine/memory.js';
+import { SGD } from '../src/optim/sgd.js';
 
 const backends = ['wasm', 'js'] as const;
 
@@ -59,6 +61,32 @@ describe.each(backends)('engine (%s)', (backend) => {
     expect(() => engine.parameter([1, 2, 3], [2, 2])).toThrow(RangeError);
   });
 
+  it('reports every kernel call to an instrumentation hook, also through kernels kept before it was installed', async () => {
+    const engine = await createEngine({ backend });
+    const kept = engine.kernels;
+    const p = engine.parameter([1, -2, 3]);
+    const optimizer = new SGD([p], { lr: 0.5, momentum: 0.5 });
+    const calls: [string, number, readonly number[]][] = [];
+    engine.instrument((name, ms, args) => calls.push([name, ms, args]));
+    p.grad.set([1, 1, 1]);
+    optimizer.step();
+    kept.reluForward(3, p.dataPtr, p.dataPtr);
+    expect(calls.map(([name]) => name)).toEqual(['sgdStep', 'reluForward']);
+    expect(calls.every(([, ms]) => ms >= 0)).toBe(true);
+    expect(calls[1]![2]).toEqual([3, p.dataPtr, p.dataPtr]);
+    expect([...p.data]).toEqual([0.5, 0, 2.5]);
+    engine.instrument();
+    optimizer.step();
+    expect(calls).toHaveLength(2);
+    expect([...p.data]).toEqual([-0.25, -0.75, 1.75]);
+  });
+
+  it('exposes the WebAssembly.Memory of a wasm engine only', async () => {
+    const engine = await createEngine({ backend });
+    if (backend === 'js') expect(engine.wasmMemory).toBeUndefined();
+    else expect(engine.wasmMemory!.buffer).toBe(engine.buffer);
+  });
+
   it('throws on use after dispose', async () => {
     const engine = await createEngine({ backend });
     const p = engine.parameter([1]);
@@ -90,7 +118,7 @@ describe('arena', () => {
       fc.record({ kind: fc.constant('free' as const), pick: fc.nat() }),
     );
     fc.assert(fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
-      const memory = new ArrayBufferMemory(65536, () => {});
+      const memory = new ArrayBufferMemory(65536);
       const arena = new Arena(memory, 0, 1 << 24);
       const live = new Map<number, number>();
       for (const o of ops) {
@@ -113,8 +141,23 @@ describe('arena', () => {
   });
 
   it('rejects freeing what it did not hand out', () => {
-    const arena = new Arena(new ArrayBufferMemory(65536, () => {}), 0, 1 << 20);
+    const arena = new Arena(new ArrayBufferMemory(65536), 0, 1 << 20);
     expect(() => arena.free(48)).toThrow(/not a live block/);
+  });
+});
+
+describe('liveView', () => {
+  it('gives the same view until the memory grows, then a view of the new buffer at the same place', () => {
+    const memory = new ArrayBufferMemory(65536);
+    const view = liveView(memory, Float32Array, 16, 2);
+    const first = view();
+    first.set([1.5, -2]);
+    expect(view()).toBe(first);
+    memory.growTo(1 << 20);
+    expect(view()).not.toBe(first);
+    expect(view().buffer).toBe(memory.buffer);
+    expect([...view()]).toEqual([1.5, -2]);
+    expect(liveView(memory, Uint8Array)().length).toBe(memory.buffer.byteLength);
   });
 });
 

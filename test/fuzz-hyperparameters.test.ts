@@ -33,24 +33,27 @@ type NumericCase = [string, string, Range, (value: unknown) => unknown];
 const opt = <T>(make: (o: T) => unknown, base: object, key: string) => (value: unknown) => make({ ...base, [key]: value } as T);
 const sgd = (o: object) => new SGD([p], o as { lr: number });
 
+/**
+ * The optimizers' cases come from their option tables (each option once, there); `base` is a valid set
+ * of the other options (SGD needs an lr, and momentum for Nesterov).
+ */
+const optimizers: [typeof SGD.spec | typeof Adam.spec | typeof RMSprop.spec, (o: object) => unknown, object][] = [
+  [SGD.spec, sgd, { lr: 0.1, momentum: 0.9 }],
+  [Adam.spec, (o) => new Adam([p], o), {}],
+  [AdamW.spec, (o) => new AdamW([p], o), {}],
+  [RMSprop.spec, (o) => new RMSprop([p], o), {}],
+];
+const tableOptions = optimizers.flatMap(([spec, make, base]) => Object.entries(spec.options).map(([key, { rule }]) =>
+  ({ where: spec.kind, key, rule, make: opt(make, base, key) })));
+
 const numeric: NumericCase[] = [
-  ['SGD', 'lr', '≥ 0', opt(sgd, {}, 'lr')],
-  ['SGD', 'momentum', '[0, 1)', opt(sgd, { lr: 0.1 }, 'momentum')],
-  ['SGD', 'dampening', '[0, 1]', opt(sgd, { lr: 0.1 }, 'dampening')],
-  ['SGD', 'weightDecay', '≥ 0', opt(sgd, { lr: 0.1 }, 'weightDecay')],
-  ...(['Adam', 'AdamW'] as const).flatMap((name): NumericCase[] => {
-    const make = (o: object) => (name === 'Adam' ? new Adam([p], o) : new AdamW([p], o));
-    return [
-      [name, 'lr', '≥ 0', opt(make, {}, 'lr')],
-      [name, 'betas[0]', '[0, 1)', (v) => make({ betas: [v, 0.999] })],
-      [name, 'betas[1]', '[0, 1)', (v) => make({ betas: [0.9, v] })],
-      [name, 'eps', '> 0', opt(make, {}, 'eps')],
-      [name, 'weightDecay', '≥ 0', opt(make, {}, 'weightDecay')],
-    ];
+  ...tableOptions.flatMap(({ where, key, rule, make }): NumericCase[] => {
+    if (typeof rule !== 'object' || 'oneOf' in rule) return [];
+    if ('number' in rule) return [[where, key, rule.number, make]];
+    if ('integer' in rule) return [[where, key, { integer: rule.integer }, make]];
+    return [0, 1].map((i): NumericCase => [where, `${key}[${i}]`, rule.pair,
+      (v) => make(i === 0 ? [v, 0.999] : [0.9, v])]);
   }),
-  ...(['lr', 'weightDecay'] as const).map((key): NumericCase => ['RMSprop', key, '≥ 0', opt((o: object) => new RMSprop([p], o), {}, key)]),
-  ...(['alpha', 'momentum'] as const).map((key): NumericCase => ['RMSprop', key, '[0, 1)', opt((o: object) => new RMSprop([p], o), {}, key)]),
-  ['RMSprop', 'eps', '> 0', opt((o: object) => new RMSprop([p], o), {}, 'eps')],
 
   ['constant schedule', 'lr', '≥ 0', opt(schedules.constant, {}, 'lr')],
   ['constant schedule', 'momentum', '[0, 1)', opt(schedules.constant, {}, 'momentum')],
@@ -128,12 +131,7 @@ describe('every numeric option: in range it is taken, out of range a RangeError 
 
 describe('every boolean option takes true and false and refuses anything else with a TypeError naming it', () => {
   const booleans: [string, string, (value: unknown) => unknown][] = [
-    ['SGD', 'nesterov', opt(sgd, { lr: 0.1, momentum: 0.9 }, 'nesterov')],
-    ['SGD', 'maximize', opt(sgd, { lr: 0.1 }, 'maximize')],
-    ...['amsgrad', 'maximize', 'decoupledWeightDecay'].map((key): [string, string, (v: unknown) => unknown] =>
-      ['Adam', key, opt((o: object) => new Adam([p], o), {}, key)]),
-    ...['amsgrad', 'maximize'].map((key): [string, string, (v: unknown) => unknown] => ['AdamW', key, opt((o: object) => new AdamW([p], o), {}, key)]),
-    ...['centered', 'maximize'].map((key): [string, string, (v: unknown) => unknown] => ['RMSprop', key, opt((o: object) => new RMSprop([p], o), {}, key)]),
+    ...tableOptions.filter(({ rule }) => rule === 'boolean').map(({ where, key, make }): [string, string, (v: unknown) => unknown] => [where, key, make]),
     ['oneCycle schedule', 'cycleMomentum', opt(schedules.oneCycle, { maxLr: 1, totalSteps: 100 }, 'cycleMomentum')],
     ['oneCycle schedule', 'threePhase', opt(schedules.oneCycle, { maxLr: 1, totalSteps: 100 }, 'threePhase')],
   ];

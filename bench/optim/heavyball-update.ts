@@ -84,9 +84,7 @@ export function adamArithmeticBound(name: string): DisposableContender {
   };
 }
 
-/** The WebAssembly.Memory behind a wasm engine: its kernel module's exported `memory`. */
 function wasmMemoryOf(engine: Engine): WebAssembly.Memory {
-  const memory = (engine.kernels as unknown as { memory?: unknown }).memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('this engine has no WebAssembly memory');
-  return memory;
+  if (!engine.wasmMemory) throw new Error('this engine has no WebAssembly memory');
+  return engine.wasmMemory;
 }

@@ -12,7 +12,7 @@ export interface TargetCheck {
   pass: boolean | null;
 }
 
-/** Everything one run measured: written as `bench/results/<date>.json`, rendered as markdown. */
+/** Everything one run measured: written as `bench/results/latest.json`, rendered as docs/benchmarks.md. */
 export interface BenchResults {
   machine: Machine;
   mode: 'quick' | 'full';

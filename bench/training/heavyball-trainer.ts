@@ -13,7 +13,7 @@ import type { Trainer } from './trainer.js';
 
 /**
  * The reference MLP on heavyball, trained with `fit` exactly as a user would. With `timed`, every kernel
- * call goes through a timer (installed before the model is built, as the layers keep the kernels).
+ * call is timed through the engine's instrumentation hook.
  */
 export async function heavyballTrainer(name: Exclude<TrainerName, 'tf.js wasm'>, timed: boolean): Promise<Trainer> {
   const engine = await createEngine(name === 'js' ? { backend: 'js' } : { simd: name === 'wasm relaxed' ? 'relaxed' : 'standard' });
@@ -24,10 +24,7 @@ export async function heavyballTrainer(name: Exclude<TrainerName, 'tf.js wasm'>,
   const widths = [train.rows * train.cols, ...HIDDEN, 10];
   const layers: LayerDims = widths.slice(1).map((out, i) => [widths[i]!, out] as const);
   let timer: KernelTimer | undefined;
-  if (timed) {
-    timer = timeKernels(engine.kernels, layers);
-    Object.defineProperty(engine, 'kernels', { value: timer.kernels });
-  }
+  if (timed) timer = timeKernels(engine, layers);
   const model = sequential(engine, layers.flatMap(([i, o], l) => (l < layers.length - 1 ? [linear(i, o), relu()] : [linear(i, o)])),
     { seed: 1, maxBatch: BATCH });
   const optimizer = new SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });

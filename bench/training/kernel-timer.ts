@@ -1,16 +1,16 @@
-import { type Kernels, kernelNames } from '../../src/engine/kernels.js';
+import type { Engine } from '../../src/engine/engine.js';
+import type { KernelName } from '../../src/engine/kernels.js';
 
 /** Linear layers as [inFeatures, outFeatures], to name each GEMM call by its layer and role. */
 export type LayerDims = readonly (readonly [number, number])[];
 
 /** Accumulated milliseconds per class of kernel call. */
 export interface KernelTimer {
-  kernels: Kernels;
   totals: Map<string, number>;
   reset(): void;
 }
 
-const kernelClass: Partial<Record<keyof Kernels, string>> = {
+const kernelClass: Partial<Record<KernelName, string>> = {
   softmaxCrossEntropy: 'loss: softmax cross-entropy (fwd + bwd)',
   sgdStep: 'update: SGD momentum',
   adamStep: 'update: Adam',
@@ -22,37 +22,22 @@ const kernelClass: Partial<Record<keyof Kernels, string>> = {
 };
 
 /**
- * `kernels` with every call timed (performance.now around it) into `totals`, by class: GEMM by layer
+ * Times every kernel call of `engine` (its instrumentation hook) into `totals`, by class: GEMM by layer
  * and role, then the kernel's purpose. The overhead is two clock reads per call, ~20 calls per step.
  */
-export function timeKernels(kernels: Kernels, layers: LayerDims): KernelTimer {
+export function timeKernels(engine: Engine, layers: LayerDims): KernelTimer {
   const totals = new Map<string, number>();
-  const add = (name: string, ms: number) => totals.set(name, (totals.get(name) ?? 0) + ms);
   const gemmNames = new Map<string, string>();
-  const timed = {} as Record<string, unknown>;
-  for (const name of kernelNames) {
-    const kernel = kernels[name] as (...args: number[]) => number;
+  engine.instrument((name, ms, args) => {
+    let label = kernelClass[name] ?? name;
     if (name === 'gemm') {
-      timed[name] = (...args: number[]) => {
-        const start = performance.now();
-        const result = kernel(...args);
-        const key = args.slice(0, 5).join(',');
-        let label = gemmNames.get(key);
-        if (label === undefined) gemmNames.set(key, (label = gemmLabel(args, layers)));
-        add(label, performance.now() - start);
-        return result;
-      };
-    } else {
-      const label = kernelClass[name] ?? name;
-      timed[name] = (...args: number[]) => {
-        const start = performance.now();
-        const result = kernel(...args);
-        add(label, performance.now() - start);
-        return result;
-      };
+      const key = args.slice(0, 5).join(',');
+      label = gemmNames.get(key) ?? gemmLabel(args, layers);
+      gemmNames.set(key, label);
     }
-  }
-  return { kernels: timed as unknown as Kernels, totals, reset: () => totals.clear() };
+    totals.set(label, (totals.get(label) ?? 0) + ms);
+  });
+  return { totals, reset: () => totals.clear() };
 }
 
 /**

@@ -1,12 +1,10 @@
-import type { Parameter } from '../engine/parameter.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
 import type { Resume } from './fit-progress.js';
-import { readF32 } from './little-endian.js';
-import { type Architecture, type CheckpointInfo, decodeMetadata, KEYS } from './metadata.js';
-import { OPTIMIZER_PREFIX, optimizerStateFrom, sameShape } from './optimizer-tensors.js';
-import { DEFAULT_MAX_HEADER_BYTES, type ParsedSafetensors, parseSafetensors } from './safetensors.js';
+import { type CheckpointInfo, decodeMetadata, KEYS } from './metadata.js';
+import { OPTIMIZER_PREFIX, optimizerStateFrom } from './optimizer-tensors.js';
+import { copyF32, DEFAULT_MAX_HEADER_BYTES, entryOf, parseSafetensors } from './safetensors.js';
 
 export interface LoadCheckpointOptions {
   model: Sequential;
@@ -35,11 +33,10 @@ export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadChe
   const file = parseSafetensors(bytes, maxHeaderBytes);
   const info = decodeMetadata(file.metadata);
   const params = model.parameters();
-  checkModelTensors(file, params);
-  if (info.architecture) checkArchitecture(info.architecture, model);
-  if (info.random) checkRandom(info.random, model);
+  const entries = params.map((p) => entryOf(file, p.name, p.shape, 'is in the model but not in the checkpoint'));
+  checkLayers(info, model);
   const used = new Set(params.map((p) => p.name));
-  const state = optimizer && optimizerStateFrom(file, bytes, info.optimizer, optimizer, params, used);
+  const state = optimizer && optimizerStateFrom(file, info.optimizer, optimizer, params, used);
   for (const name of file.tensors.keys()) {
     if (!used.has(name) && !(optimizer === undefined && name.startsWith(OPTIMIZER_PREFIX))) {
       throw new CheckpointFormatError(`is not a tensor of the model (${params.map((p) => p.name).join(', ')})`
@@ -54,7 +51,7 @@ export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadChe
       throw new CheckpointFormatError(`does not fit the optimizer: ${cause.message}`, KEYS.optimizer, { cause });
     }
   }
-  for (const p of params) readF32(bytes, file.dataStart + file.tensors.get(p.name)!.begin, p.data);
+  params.forEach((p, i) => copyF32(entries[i]!, p.data));
   if (info.random) model.setRandomState(info.random);
   const loaded: LoadedCheckpoint = { step: info.step, metadata: info.metadata };
   if (info.history) loaded.history = info.history;
@@ -76,34 +73,18 @@ function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
   throw new TypeError(`a checkpoint must be a Uint8Array or an ArrayBuffer of its bytes, got ${Object.prototype.toString.call(input)}`);
 }
 
-function checkModelTensors(file: ParsedSafetensors, params: readonly Parameter[]): void {
-  for (const p of params) {
-    const entry = file.tensors.get(p.name);
-    if (entry === undefined) throw new CheckpointFormatError('is in the model but not in the checkpoint', p.name);
-    if (!sameShape(entry.shape, p.shape)) {
-      throw new CheckpointFormatError(`shape [${entry.shape.join(', ')}] in the checkpoint, [${p.shape.join(', ')}] in the model`, p.name);
-    }
+/**
+ * The layers' kinds must agree (the weights' shapes say nothing of activations), and there must be a
+ * dropout generator state per dropout layer; a file without them (e.g. PyTorch's) is not checked.
+ */
+function checkLayers({ architecture, random }: CheckpointInfo, model: Sequential): void {
+  const length = Math.max(architecture?.layers.length ?? 0, model.layers.length);
+  for (let i = 0; architecture && i < length; i++) {
+    const [saved, here] = [architecture.layers[i]?.type ?? 'nothing', model.layers[i]?.type ?? 'nothing'];
+    if (saved !== here) throw new CheckpointFormatError(`layer ${i} is ${saved} in the checkpoint, ${here} in the model`, KEYS.architecture);
   }
-}
-
-/** The layers' kinds must agree too (the weights' shapes say nothing of activations). */
-function checkArchitecture(saved: Architecture, model: Sequential): void {
-  const describe = (layers: readonly { type: string; inFeatures?: number; outFeatures?: number }[], i: number) => {
-    const layer = layers[i];
-    if (layer === undefined) return 'nothing';
-    return layer.type === 'linear' ? `linear(${layer.inFeatures}, ${layer.outFeatures})` : layer.type;
-  };
-  const length = Math.max(saved.layers.length, model.layers.length);
-  for (let i = 0; i < length; i++) {
-    const [a, b] = [describe(saved.layers, i), describe(model.layers, i)];
-    if (a !== b) throw new CheckpointFormatError(`layer ${i} is ${a} in the checkpoint, ${b} in the model`, KEYS.architecture);
-  }
-}
-
-/** One generator state per dropout layer (each a u32, checked already); a file without them leaves the generators as they are. */
-function checkRandom(states: readonly number[], model: Sequential): void {
   const dropouts = model.randomState().length;
-  if (states.length !== dropouts) {
-    throw new CheckpointFormatError(`holds ${states.length} dropout generator states, the model has ${dropouts} dropout layers`, KEYS.random);
+  if (random && random.length !== dropouts) {
+    throw new CheckpointFormatError(`holds ${random.length} dropout generator states, the model has ${dropouts} dropout layers`, KEYS.random);
   }
 }

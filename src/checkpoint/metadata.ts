@@ -1,9 +1,9 @@
+import { checkArray, checkBoolean, checkInteger, checkObject, checkString } from '../check.js';
 import { checkLayer, type LayerSpec } from '../nn/layers.js';
 import type { History } from '../train/history.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
-import { stringifyExact } from './exact-json.js';
+import { checkExact, stringifyExact } from './exact-json.js';
 import type { FitProgress } from './fit-progress.js';
-import { array, boolean, count, exact, integer, Invalid, object, string } from './json-checks.js';
 
 /**
  * What heavyball keeps in a checkpoint's `__metadata__` (string → string, as safetensors requires):
@@ -16,11 +16,9 @@ export const KEYS = {
   optimizer: 'heavyball.optimizer',
   history: 'heavyball.history',
   progress: 'heavyball.progress',
-  schedule: 'heavyball.schedule',
   random: 'heavyball.random',
 } as const;
 export const VERSION = '1';
-const RESERVED_PREFIX = 'heavyball.';
 
 /** The model's layers (plain `LayerSpec`s, as `sequential` takes them) and its loss. */
 export interface Architecture {
@@ -39,12 +37,6 @@ export interface OptimizerRecord {
   buffers: string[];
 }
 
-/** The schedule's values at the checkpoint's step (the next step's lr and momentum), for the record. */
-export interface ScheduleRecord {
-  lr?: number;
-  momentum?: number;
-}
-
 /** Everything heavyball put in a checkpoint's metadata, read and checked; `metadata` is all of it, raw. */
 export interface CheckpointInfo {
   /** The global step: optimizer steps taken, where a schedule and fit continue. 0 for files from elsewhere. */
@@ -53,24 +45,32 @@ export interface CheckpointInfo {
   optimizer?: OptimizerRecord;
   history?: History;
   progress?: FitProgress;
-  schedule?: ScheduleRecord;
   /** The dropout layers' generator states (`model.randomState()`), in layer order; absent without dropout. */
   random?: number[];
   metadata: Record<string, string>;
 }
 
+type Entries = Omit<CheckpointInfo, 'step' | 'metadata'>;
+
+/** Each JSON entry: how it is written (exactly, for doubles that may be NaN or −0) and checked when read. */
+const ENTRIES: { [K in keyof Entries]-?: { key: string; exact: boolean; check: (value: unknown) => Entries[K] } } = {
+  architecture: { key: KEYS.architecture, exact: false, check: checkArchitecture },
+  optimizer: { key: KEYS.optimizer, exact: false, check: checkOptimizerRecord },
+  history: { key: KEYS.history, exact: true, check: checkHistory },
+  progress: { key: KEYS.progress, exact: true, check: checkProgress },
+  random: { key: KEYS.random, exact: false, check: checkRandom },
+};
+
 export function encodeMetadata(info: Omit<CheckpointInfo, 'metadata'>, user: Readonly<Record<string, string>> = {}): Record<string, string> {
   for (const [key, value] of Object.entries(user)) {
-    if (key.startsWith(RESERVED_PREFIX)) throw new TypeError(`metadata key ${JSON.stringify(key)}: keys starting with "heavyball." are reserved`);
+    if (key.startsWith('heavyball.')) throw new TypeError(`metadata key ${JSON.stringify(key)}: keys starting with "heavyball." are reserved`);
     if (typeof value !== 'string') throw new TypeError(`metadata ${JSON.stringify(key)} must be a string (safetensors metadata is string → string)`);
   }
   const out: Record<string, string> = { ...user, [KEYS.version]: VERSION, [KEYS.step]: String(info.step) };
-  if (info.architecture) out[KEYS.architecture] = JSON.stringify(info.architecture);
-  if (info.optimizer) out[KEYS.optimizer] = JSON.stringify(info.optimizer);
-  if (info.history) out[KEYS.history] = stringifyExact(info.history);
-  if (info.progress) out[KEYS.progress] = stringifyExact(info.progress);
-  if (info.schedule) out[KEYS.schedule] = stringifyExact(info.schedule);
-  if (info.random) out[KEYS.random] = JSON.stringify(info.random);
+  for (const [name, { key, exact }] of Object.entries(ENTRIES)) {
+    const value = info[name as keyof Entries];
+    if (value !== undefined) out[key] = exact ? stringifyExact(value) : JSON.stringify(value);
+  }
   return out;
 }
 
@@ -81,18 +81,10 @@ export function decodeMetadata(metadata: Record<string, string>): CheckpointInfo
     throw new CheckpointFormatError(`version ${JSON.stringify(version.slice(0, 20))} is not one this heavyball reads (${VERSION})`, KEYS.version);
   }
   const info: CheckpointInfo = { step: decodeStep(metadata[KEYS.step]), metadata: { ...metadata } };
-  const architecture = parse(metadata, KEYS.architecture, checkArchitecture);
-  const optimizer = parse(metadata, KEYS.optimizer, checkOptimizerRecord);
-  const history = parse(metadata, KEYS.history, checkHistory);
-  const progress = parse(metadata, KEYS.progress, checkProgress);
-  const schedule = parse(metadata, KEYS.schedule, checkSchedule);
-  const random = parse(metadata, KEYS.random, checkRandom);
-  if (architecture) info.architecture = architecture;
-  if (optimizer) info.optimizer = optimizer;
-  if (history) info.history = history;
-  if (progress) info.progress = progress;
-  if (schedule) info.schedule = schedule;
-  if (random) info.random = random;
+  for (const [name, { key, check }] of Object.entries<{ key: string; check: (value: unknown) => unknown }>(ENTRIES)) {
+    const text = metadata[key];
+    if (text !== undefined) Object.assign(info, { [name]: parse(text, key, check) });
+  }
   return info;
 }
 
@@ -103,10 +95,8 @@ function decodeStep(text: string | undefined): number {
   return step;
 }
 
-/** The JSON under `key` checked by `check` (which throws a message), or undefined when absent. */
-function parse<T>(metadata: Record<string, string>, key: string, check: (value: unknown) => T): T | undefined {
-  const text = metadata[key];
-  if (text === undefined) return undefined;
+/** The JSON `text` of entry `key` checked by `check`; its TypeError or RangeError becomes a CheckpointFormatError. */
+function parse<T>(text: string, key: string, check: (value: unknown) => T): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -116,93 +106,77 @@ function parse<T>(metadata: Record<string, string>, key: string, check: (value: 
   try {
     return check(value);
   } catch (cause) {
-    if (!(cause instanceof Invalid)) throw cause;
-    throw new CheckpointFormatError(cause.message, key);
+    if (!(cause instanceof TypeError || cause instanceof RangeError)) throw cause;
+    throw new CheckpointFormatError(cause.message, key, { cause });
   }
 }
 
 function checkArchitecture(value: unknown): Architecture {
-  const a = object(value, 'the architecture');
-  const layers = array(a.layers, 'layers').map((layer, i) => {
-    object(layer, `layer ${i}`);
-    try {
-      checkLayer(layer as LayerSpec, i);
-    } catch (error) {
-      throw new Invalid((error as Error).message);
-    }
+  const a = checkObject('the architecture', value);
+  const layers = checkArray('layers', a.layers).map((layer, i) => {
+    checkLayer(checkObject(`layer ${i}`, layer) as unknown as LayerSpec, i);
     return { ...(layer as LayerSpec) };
   });
-  if (layers.length === 0) throw new Invalid('layers must not be empty');
-  return { layers, loss: string(a.loss, 'loss') };
+  if (layers.length === 0) throw new RangeError('layers must not be empty');
+  return { layers, loss: checkString('loss', a.loss) };
 }
 
 function checkOptimizerRecord(value: unknown): OptimizerRecord {
-  const o = object(value, 'the optimizer state');
+  const o = checkObject('the optimizer state', value);
   const seen = new Set<string>();
-  const groups = array(o.groups, 'groups').map((g, i) => {
-    const group = object(g, `groups[${i}]`);
-    const params = array(group.params, `groups[${i}].params`).map((name, k) => string(name, `groups[${i}].params[${k}]`));
+  const groups = checkArray('groups', o.groups).map((g, i) => {
+    const group = checkObject(`groups[${i}]`, g);
+    const params = checkArray(`groups[${i}].params`, group.params).map((name, k) => checkString(`groups[${i}].params[${k}]`, name));
     for (const name of params) {
-      if (seen.has(name)) throw new Invalid(`parameter ${JSON.stringify(name)} is in more than one place of groups`);
+      if (seen.has(name)) throw new RangeError(`parameter ${JSON.stringify(name)} is in more than one place of groups`);
       seen.add(name);
     }
-    return { ...group, params, hyperparameters: { ...object(group.hyperparameters, `groups[${i}].hyperparameters`) } };
+    return { ...group, params, hyperparameters: { ...checkObject(`groups[${i}].hyperparameters`, group.hyperparameters) } };
   });
-  if (groups.length === 0) throw new Invalid('groups must not be empty');
-  const buffers = array(o.buffers, 'buffers').map((b, i) => string(b, `buffers[${i}]`));
-  if (new Set(buffers).size !== buffers.length) throw new Invalid('buffers has a name twice');
-  return { kind: string(o.kind, 'kind'), step: count(o.step, 'step'), groups, buffers };
+  if (groups.length === 0) throw new RangeError('groups must not be empty');
+  const buffers = checkArray('buffers', o.buffers).map((b, i) => checkString(`buffers[${i}]`, b));
+  if (new Set(buffers).size !== buffers.length) throw new RangeError('buffers has a name twice');
+  return { kind: checkString('kind', o.kind), step: checkInteger('step', o.step, 0), groups, buffers };
 }
 
 /** fit's history: the records' fields are numbers (or null) that tools may extend; the ones fit needs are required. */
 function checkHistory(value: unknown): History {
-  const h = object(value, 'the history');
+  const h = checkObject('the history', value);
   const record = (r: unknown, what: string, required: string[]) => {
-    const out: Record<string, number | null> = Object.fromEntries(Object.entries(object(r, what))
-      .map(([key, v]) => [key, v === null ? null : exact(v, `${what}.${key}`)]));
-    for (const key of required) if (typeof out[key] !== 'number') throw new Invalid(`${what}.${key} must be a number`);
+    const out: Record<string, number | null> = Object.fromEntries(Object.entries(checkObject(what, r))
+      .map(([key, v]) => [key, v === null ? null : checkExact(`${what}.${key}`, v)]));
+    for (const key of required) if (typeof out[key] !== 'number') throw new TypeError(`${what}.${key} must be a number`);
     return out;
   };
-  const steps = array(h.steps, 'steps').map((s, i) => record(s, `steps[${i}]`, ['step', 'loss']));
-  const epochs = array(h.epochs, 'epochs').map((e, i) => record(e, `epochs[${i}]`, ['epoch']));
+  const steps = checkArray('steps', h.steps).map((s, i) => record(s, `steps[${i}]`, ['step', 'loss']));
+  const epochs = checkArray('epochs', h.epochs).map((e, i) => record(e, `epochs[${i}]`, ['epoch']));
   const diverged = h.diverged === false ? false : record(h.diverged, 'diverged', ['step', 'loss']);
   return { ...h, steps, epochs, diverged } as unknown as History;
 }
 
 function checkProgress(value: unknown): FitProgress {
-  const p = object(value, 'the fit progress');
-  const o = object(p.order, 'order');
-  const progress = {
-    epoch: count(p.epoch, 'epoch'),
-    batch: count(p.batch, 'batch'),
-    lossSum: exact(p.lossSum, 'lossSum'),
-    correct: count(p.correct, 'correct'),
-    seen: count(p.seen, 'seen'),
+  const p = checkObject('the fit progress', value);
+  const o = checkObject('order', p.order);
+  return {
+    epoch: checkInteger('epoch', p.epoch, 1),
+    batch: checkInteger('batch', p.batch, 0),
+    lossSum: checkExact('lossSum', p.lossSum),
+    correct: checkInteger('correct', p.correct, 0),
+    seen: checkInteger('seen', p.seen, 0),
     order: {
-      count: count(o.count, 'order.count'),
-      batchSize: count(o.batchSize, 'order.batchSize'),
-      seed: integer(o.seed, 'order.seed'),
-      shuffle: boolean(o.shuffle, 'order.shuffle'),
-      dropLast: boolean(o.dropLast, 'order.dropLast'),
+      count: checkInteger('order.count', o.count, 0),
+      batchSize: checkInteger('order.batchSize', o.batchSize, 1),
+      seed: checkInteger('order.seed', o.seed),
+      shuffle: checkBoolean('order.shuffle', o.shuffle),
+      dropLast: checkBoolean('order.dropLast', o.dropLast),
     },
   };
-  if (progress.epoch < 1) throw new Invalid('epoch must be ≥ 1');
-  if (progress.order.batchSize < 1) throw new Invalid('order.batchSize must be ≥ 1');
-  return progress;
-}
-
-function checkSchedule(value: unknown): ScheduleRecord {
-  const s = object(value, 'the schedule');
-  const out: ScheduleRecord = {};
-  if (s.lr !== undefined) out.lr = exact(s.lr, 'lr');
-  if (s.momentum !== undefined) out.momentum = exact(s.momentum, 'momentum');
-  return out;
 }
 
 function checkRandom(value: unknown): number[] {
-  return array(value, 'the dropout generator states').map((v, i) => {
+  return checkArray('the dropout generator states', value).map((v, i) => {
     if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) {
-      throw new Invalid(`states[${i}] must be an integer in [0, 2^32), got ${JSON.stringify(v)?.slice(0, 20)}`);
+      throw new RangeError(`states[${i}] must be an integer in [0, 2^32), got ${JSON.stringify(v)?.slice(0, 20)}`);
     }
     return v as number;
   });

@@ -1,12 +1,12 @@
+import { show } from '../check.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
-import { writeF32 } from './little-endian.js';
 
 /**
  * The safetensors format (Hugging Face's, read by PyTorch's `safetensors` library): an 8-byte
  * little-endian u64 N, then N bytes of UTF-8 JSON — `{ "__metadata__": { string: string }, name:
  * { "dtype", "shape", "data_offsets": [begin, end] }, … }`, offsets relative to the data — then the
- * tensors' little-endian bytes, contiguous, in offset order, covering the data exactly.
- * heavyball reads and writes F32 tensors only.
+ * tensors' bytes, contiguous, in offset order, covering the data exactly. heavyball reads and writes F32
+ * tensors only, their bytes copied as they are: safetensors is little-endian, as is every WebAssembly host.
  */
 
 /** The safetensors reference implementation's bound on the header, and ours by default. */
@@ -22,44 +22,55 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
-/** A tensor of a parsed file: its shape and where its bytes are, relative to `dataStart`. */
+/** A tensor of a parsed file: its shape, and its bytes (a view into the file). */
 export interface TensorEntry {
   shape: number[];
-  begin: number;
-  end: number;
+  bytes: Uint8Array;
 }
 
 export interface ParsedSafetensors {
   metadata: Record<string, string>;
   /** In the order of their data. */
   tensors: Map<string, TensorEntry>;
-  /** Byte offset of the data section in the file. */
-  dataStart: number;
 }
 
 /** The file holding `tensors` (in this order) and `metadata`; its header is space-padded to 8 bytes, as the reference writer does. */
 export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Readonly<Record<string, string>>): Uint8Array<ArrayBuffer> {
+  // Written field by field: a JSON object would put integer-like tensor names first.
   const fields: string[] = [];
   const keys = Object.keys(metadata).sort();
-  if (keys.length > 0) fields.push(`${JSON.stringify(METADATA)}:${JSON.stringify(Object.fromEntries(keys.map((k) => [k, metadata[k]])))}`);
+  if (keys.length > 0) fields.push(`"${METADATA}":${JSON.stringify(Object.fromEntries(keys.map((k) => [k, metadata[k]])))}`);
   let offset = 0;
   for (const { name, shape, data } of tensors) {
-    const entry = { dtype: 'F32', shape: [...shape], data_offsets: [offset, offset + data.byteLength] };
+    const entry = { dtype: 'F32', shape: [...shape], data_offsets: [offset, (offset += data.byteLength)] };
     fields.push(`${JSON.stringify(name)}:${JSON.stringify(entry)}`);
-    offset += data.byteLength;
   }
   const json = new TextEncoder().encode(`{${fields.join(',')}}`);
-  const headerLength = Math.ceil((8 + json.length) / 8) * 8 - 8;
-  const out = new Uint8Array(8 + headerLength + offset);
+  const headerLength = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + headerLength + offset).fill(0x20, 8 + json.length, 8 + headerLength);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
   out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLength);
   let at = 8 + headerLength;
   for (const { data } of tensors) {
-    writeF32(data, out, at);
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
     at += data.byteLength;
   }
   return out;
+}
+
+/** Tensor `name` of `file`, which must exist (else `missing` is the error) and have `shape`. */
+export function entryOf(file: ParsedSafetensors, name: string, shape: readonly number[], missing: string): TensorEntry {
+  const entry = file.tensors.get(name);
+  if (entry === undefined) throw new CheckpointFormatError(missing, name);
+  if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
+    throw new CheckpointFormatError(`shape [${entry.shape.join(', ')}] in the checkpoint, [${shape.join(', ')}] in the model`, name);
+  }
+  return entry;
+}
+
+/** The values of `entry` into `out`, bit for bit (NaN payloads included). */
+export function copyF32(entry: TensorEntry, out: Float32Array): void {
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(entry.bytes);
 }
 
 /**
@@ -74,24 +85,32 @@ export function parseSafetensors(bytes: Uint8Array, maxHeaderBytes = DEFAULT_MAX
     throw new CheckpointFormatError(`the file is ${bytes.length} bytes, shorter than the 8-byte header length that starts a safetensors file`);
   }
   const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (declared > BigInt(maxHeaderBytes)) {
-    throw new CheckpointFormatError(`the header length is ${declared} bytes, more than the limit of ${maxHeaderBytes}`);
+  if (declared > BigInt(maxHeaderBytes)) throw new CheckpointFormatError(`the header length is ${declared} bytes, more than the limit of ${maxHeaderBytes}`);
+  if (declared > bytes.length - 8) {
+    throw new CheckpointFormatError(`the header length is ${declared} bytes, but only ${bytes.length - 8} bytes follow it`);
   }
-  const headerLength = Number(declared);
-  if (headerLength > bytes.length - 8) {
-    throw new CheckpointFormatError(`the header length is ${headerLength} bytes, but only ${bytes.length - 8} bytes follow it`);
+  const data = bytes.subarray(8 + Number(declared));
+  const header = parseHeaderJson(bytes.subarray(8, 8 + Number(declared)));
+  const metadata = header[METADATA] ?? {};
+  if (!isObject(metadata)) throw new CheckpointFormatError('must be an object of strings', METADATA);
+  for (const [key, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') throw new CheckpointFormatError(`the value of ${JSON.stringify(key)} must be a string, got ${typeName(v)}`, METADATA);
   }
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
-  const header = parseHeaderJson(bytes.subarray(8, dataStart));
-  const metadata = checkMetadata(header[METADATA]);
-  const entries: [string, TensorEntry][] = [];
-  for (const [name, value] of Object.entries(header)) {
-    if (name !== METADATA) entries.push([name, checkEntry(name, value, dataLength)]);
+  const entries = Object.entries(header).filter(([name]) => name !== METADATA)
+    .map(([name, value]) => ({ name, ...checkEntry(name, value, data.length) }))
+    .sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  entries.forEach(({ name, begin, end }, i) => {
+    const at = `data_offsets [${begin}, ${end}]`;
+    if (begin < covered) throw new CheckpointFormatError(`${at} overlap those of ${JSON.stringify(entries[i - 1]!.name)}, which end at ${covered}`, name);
+    if (begin > covered) throw new CheckpointFormatError(`${at} leave bytes ${covered}-${begin} of the data unused (the data must have no gaps)`, name);
+    covered = end;
+  });
+  if (covered !== data.length) {
+    throw new CheckpointFormatError(`the data is ${data.length} bytes, but the tensors cover only ${covered}: ${data.length - covered} bytes at the end belong to no tensor`);
   }
-  entries.sort(([, a], [, b]) => a.begin - b.begin || a.end - b.end);
-  checkContiguous(entries, dataLength);
-  return { metadata, tensors: new Map(entries), dataStart };
+  const tensors = new Map(entries.map(({ name, shape, begin, end }) => [name, { shape, bytes: data.subarray(begin, end) }]));
+  return { metadata: { ...(metadata as Record<string, string>) }, tensors };
 }
 
 function parseHeaderJson(raw: Uint8Array): Record<string, unknown> {
@@ -112,16 +131,7 @@ function parseHeaderJson(raw: Uint8Array): Record<string, unknown> {
   return header;
 }
 
-function checkMetadata(value: unknown): Record<string, string> {
-  if (value === undefined) return {};
-  if (!isObject(value)) throw new CheckpointFormatError('must be an object of strings', METADATA);
-  for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== 'string') throw new CheckpointFormatError(`the value of ${JSON.stringify(key)} must be a string, got ${typeName(v)}`, METADATA);
-  }
-  return { ...(value as Record<string, string>) };
-}
-
-function checkEntry(name: string, value: unknown, dataLength: number): TensorEntry {
+function checkEntry(name: string, value: unknown, dataLength: number): { shape: number[]; begin: number; end: number } {
   const fail = (problem: string) => new CheckpointFormatError(problem, name);
   if (!isObject(value)) throw fail(`must be an object { dtype, shape, data_offsets }, got ${typeName(value)}`);
   for (const key of ENTRY_KEYS) if (!(key in value)) throw fail(`has no ${key}`);
@@ -135,9 +145,9 @@ function checkEntry(name: string, value: unknown, dataLength: number): TensorEnt
       ? `dtype ${dtype} is not supported: heavyball loads F32 tensors only (in PyTorch, convert with tensor.float())`
       : `unknown dtype ${JSON.stringify(dtype.slice(0, 20))}`);
   }
-  if (!Array.isArray(shape) || !shape.every(isCount)) throw fail(`shape must be an array of non-negative integers, got ${brief(shape)}`);
+  if (!Array.isArray(shape) || !shape.every(isCount)) throw fail(`shape must be an array of non-negative integers, got ${show(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-    throw fail(`data_offsets must be [begin, end], two non-negative integers, got ${brief(offsets)}`);
+    throw fail(`data_offsets must be [begin, end], two non-negative integers, got ${show(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) throw fail(`data_offsets [${begin}, ${end}] end before they begin`);
@@ -149,38 +159,6 @@ function checkEntry(name: string, value: unknown, dataLength: number): TensorEnt
   return { shape, begin, end };
 }
 
-/** Ordered entries must tile the data: each begins where the one before ends, the last ends at the end. */
-function checkContiguous(entries: readonly [string, TensorEntry][], dataLength: number): void {
-  let expected = 0;
-  let previous = '';
-  for (const [name, { begin, end }] of entries) {
-    if (begin < expected) {
-      throw new CheckpointFormatError(`data_offsets [${begin}, ${end}] overlap those of ${JSON.stringify(previous)}, which end at ${expected}`, name);
-    }
-    if (begin > expected) {
-      throw new CheckpointFormatError(`data_offsets [${begin}, ${end}] leave bytes ${expected}-${begin} of the data unused (the data must have no gaps)`, name);
-    }
-    expected = end;
-    previous = name;
-  }
-  if (expected !== dataLength) {
-    throw new CheckpointFormatError(`the data is ${dataLength} bytes, but the tensors cover only ${expected}: ${dataLength - expected} bytes at the end belong to no tensor`);
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCount(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
-
-function typeName(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
-
-function brief(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const typeName = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);

@@ -3,7 +3,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { Schedule } from '../optim/schedules.js';
 import type { History } from '../train/history.js';
 import type { FitProgress } from './fit-progress.js';
-import { encodeMetadata, type ScheduleRecord } from './metadata.js';
+import { encodeMetadata } from './metadata.js';
 import { optimizerTensors } from './optimizer-tensors.js';
 import { encodeSafetensors, type NamedTensor } from './safetensors.js';
 
@@ -11,7 +11,10 @@ export interface CheckpointInput {
   model: Sequential;
   /** Its state (momentum buffers, Adam's moments, step count, hyperparameters) is saved too. */
   optimizer?: Optimizer;
-  /** Its lr and momentum at `step` are recorded; schedules are functions of the step, so the step is their position. */
+  /**
+   * Not saved: a schedule is a function of the step, so `step` is its position. Accepted so that fit's
+   * checkpoint input can be passed on as it is.
+   */
   schedule?: Schedule;
   /** fit's history so far. */
   history?: History;
@@ -24,13 +27,13 @@ export interface CheckpointInput {
 }
 
 /**
- * The model (and optimizer, schedule position, history) as a safetensors file: the weights named as
+ * The model (and optimizer, history, fit's progress) as a safetensors file: the weights named as
  * PyTorch's nn.Sequential state dict (`0.weight` [out, in], `0.bias`, `2.weight`, …, F32), the optimizer
  * state as `optimizer.<kind>.<parameter>` tensors, the rest (the dropout generators' states too) as JSON
  * in `__metadata__`. The same inputs always give the same bytes.
  */
 export function saveCheckpoint(input: CheckpointInput): Uint8Array<ArrayBuffer> {
-  const { model, optimizer, schedule, history, progress, metadata } = input;
+  const { model, optimizer, history, progress, metadata } = input;
   const params = model.parameters();
   const tensors: NamedTensor[] = params.map((p) => ({ name: p.name, shape: p.shape, data: p.data }));
   const saved = optimizer && optimizerTensors(optimizer, params);
@@ -44,14 +47,6 @@ export function saveCheckpoint(input: CheckpointInput): Uint8Array<ArrayBuffer> 
     optimizer: saved?.record,
     history,
     progress,
-    schedule: schedule && scheduleAt(schedule, step),
     random: random.length > 0 ? random : undefined,
   }, metadata));
-}
-
-function scheduleAt(schedule: Schedule, step: number): ScheduleRecord {
-  const record: ScheduleRecord = {};
-  if (schedule.lrAt) record.lr = schedule.lrAt(step);
-  if (schedule.momentumAt) record.momentum = schedule.momentumAt(step);
-  return record;
 }

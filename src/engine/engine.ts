@@ -1,7 +1,8 @@
 import { Arena, WASM32_LIMIT } from './arena.js';
 import { supportsRelaxedSimd, supportsSimd } from './features.js';
 import { createJsKernels } from './js/index.js';
-import { heapOf, type Heap, type Kernels } from './kernels.js';
+import { heapOf } from './js/heap.js';
+import { type KernelName, kernelNames, type Kernels } from './kernels.js';
 import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js';
 import { Parameter } from './parameter.js';
 import { instantiateKernels } from './wasm-module.js';
@@ -15,11 +16,16 @@ export interface EngineOptions {
   maxMemoryBytes?: number;
 }
 
+/** Told of every kernel call while installed (`engine.instrument`): its name, duration and arguments. */
+export type KernelHook = (name: KernelName, milliseconds: number, args: readonly number[]) => void;
+
 /**
  * Owns one linear memory, the arena that plans it and the kernels that work on it. Everything a model
  * or optimizer needs is allocated once through it; a training step is kernel calls on its pointers.
  */
 export class Engine {
+  /** The kernels, called on pointers into this engine's memory; layers and optimizers may keep this object. */
+  readonly kernels: Kernels;
   /** Packing workspace for `kernels.gemm`. */
   readonly workspace: number;
   private readonly arena: Arena;
@@ -28,13 +34,37 @@ export class Engine {
   constructor(
     readonly backend: 'wasm' | 'js',
     readonly simd: 'standard' | 'relaxed' | 'none',
-    readonly kernels: Kernels,
+    private readonly uninstrumented: Kernels,
     private readonly memory: GrowableMemory,
     heapBase: number,
     maxMemoryBytes: number,
   ) {
+    this.kernels = Object.fromEntries(kernelNames.map((name) => [name, uninstrumented[name]])) as unknown as Kernels;
     this.arena = new Arena(memory, heapBase, maxMemoryBytes);
-    this.workspace = this.arena.alloc(kernels.gemmWorkspaceBytes());
+    this.workspace = this.arena.alloc(uninstrumented.gemmWorkspaceBytes());
+  }
+
+  /**
+   * Calls `hook` after every kernel call (timed with performance.now) until `instrument()` removes it:
+   * for profiling, e.g. the benchmarks' breakdown of a training step. Without a hook the kernels are
+   * called directly, at no cost.
+   */
+  instrument(hook?: KernelHook): void {
+    const kernels = this.kernels as unknown as Record<KernelName, (...args: number[]) => unknown>;
+    for (const name of kernelNames) {
+      const kernel = this.uninstrumented[name] as (...args: number[]) => unknown;
+      kernels[name] = hook === undefined ? kernel : (...args: number[]) => {
+        const start = performance.now();
+        const result = kernel(...args);
+        hook(name, performance.now() - start, args);
+        return result;
+      };
+    }
+  }
+
+  /** The WebAssembly.Memory of a wasm engine (e.g. for another module to work on the same bytes); undefined for the js backend. */
+  get wasmMemory(): WebAssembly.Memory | undefined {
+    return this.memory instanceof WasmMemory ? this.memory.memory : undefined;
   }
 
   get buffer(): ArrayBuffer {
@@ -111,9 +141,8 @@ function checkOptions(options: EngineOptions): void {
 }
 
 function createJsEngine(limit: number): Engine {
-  const heap: Heap = heapOf(new ArrayBuffer(0));
-  const memory = new ArrayBufferMemory(65536, (buffer) => Object.assign(heap, heapOf(buffer)));
-  return new Engine('js', 'none', createJsKernels(heap), memory, 0, limit);
+  const memory = new ArrayBufferMemory(65536);
+  return new Engine('js', 'none', createJsKernels(heapOf(memory)), memory, 0, limit);
 }
 
 async function createWasmEngine(simd: 'standard' | 'relaxed', limit: number): Promise<Engine> {

@@ -1,4 +1,4 @@
-export { createEngine, Engine, type EngineOptions } from './engine.js';
+export { createEngine, Engine, type EngineOptions, type KernelHook } from './engine.js';
 export { Parameter } from './parameter.js';
-export type { Kernels } from './kernels.js';
+export type { KernelName, Kernels } from './kernels.js';
 export { supportsRelaxedSimd, supportsSimd } from './features.js';

@@ -1,6 +1,7 @@
 /**
  * The kernel interface shared by the WebAssembly module (assembly/*.ts) and the plain-TypeScript
- * backend (src/engine/js/*.ts). Every pointer is a byte offset into the engine's linear memory;
+ * backend (src/engine/js/*.ts), and the list of kernels: adding one is an entry here plus its two
+ * implementations, an AssemblyScript export and a plain-TypeScript twin of the same name. Every pointer is a byte offset into the engine's linear memory;
  * float pointers are multiples of 4. Booleans are passed as 0/1. A pointer argument of 0 means "none"
  * (the arena never hands out offset 0).
  */
@@ -63,21 +64,8 @@ export interface Kernels {
   copyBytes(dst: number, src: number, n: number): void;
 }
 
-/** Names of the kernels, for checking a module exports all of them. */
-export const kernelNames: readonly (keyof Kernels)[] = [
-  'gemmWorkspaceBytes', 'gemm', 'sgdStep', 'adamStep', 'rmspropStep', 'reluForward', 'reluBackward',
-  'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward', 'mul', 'biasGrad',
-  'softmaxCrossEntropy', 'mseLoss', 'accuracyCount', 'argmaxRows', 'normalizeU8', 'copyBytes',
-];
+/** A kernel's name. The interface above is the kernel list: src/engine/kernel-list.ts checks both backends against it. */
+export type KernelName = keyof Kernels;
 
-/** Typed views over the JS backend's memory; refreshed by the engine when the buffer is replaced. */
-export interface Heap {
-  buffer: ArrayBuffer;
-  f32: Float32Array;
-  i32: Int32Array;
-  u8: Uint8Array;
-}
-
-export function heapOf(buffer: ArrayBuffer): Heap {
-  return { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
-}
+export { kernelNames } from './kernel-list.js';
+export type { Heap } from './js/heap.js';

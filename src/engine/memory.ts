@@ -9,7 +9,7 @@ const PAGE = 65536;
 
 /** A WebAssembly.Memory, grown page-wise. */
 export class WasmMemory implements GrowableMemory {
-  constructor(private readonly memory: WebAssembly.Memory) {}
+  constructor(readonly memory: WebAssembly.Memory) {}
 
   get buffer(): ArrayBuffer {
     return this.memory.buffer;
@@ -25,9 +25,8 @@ export class WasmMemory implements GrowableMemory {
 export class ArrayBufferMemory implements GrowableMemory {
   private current: ArrayBuffer;
 
-  constructor(bytes: number, private readonly onReplace: (buffer: ArrayBuffer) => void) {
+  constructor(bytes: number) {
     this.current = new ArrayBuffer(bytes);
-    onReplace(this.current);
   }
 
   get buffer(): ArrayBuffer {
@@ -39,6 +38,5 @@ export class ArrayBufferMemory implements GrowableMemory {
     const next = new ArrayBuffer(Math.ceil(bytes / PAGE) * PAGE);
     new Uint8Array(next).set(new Uint8Array(this.current));
     this.current = next;
-    this.onReplace(next);
   }
 }

@@ -1,11 +1,13 @@
 import type { Engine } from './engine.js';
+import { liveView } from './live-view.js';
 
 /**
  * A float32 tensor in the engine's memory with its gradient beside it. `data` and `grad` are live views:
  * re-read them after anything that may allocate, never keep one across an allocation.
  */
 export class Parameter {
-  private views?: { buffer: ArrayBuffer; data: Float32Array; grad: Float32Array };
+  private readonly dataView: () => Float32Array;
+  private readonly gradView: () => Float32Array;
   private isReleased = false;
 
   constructor(
@@ -14,7 +16,10 @@ export class Parameter {
     readonly gradPtr: number,
     readonly shape: readonly number[],
     readonly name = '',
-  ) {}
+  ) {
+    this.dataView = liveView(engine, Float32Array, dataPtr, this.size);
+    this.gradView = liveView(engine, Float32Array, gradPtr, this.size);
+  }
 
   get size(): number {
     return this.shape.reduce((a, b) => a * b, 1);
@@ -28,7 +33,6 @@ export class Parameter {
   /** Called by the parameter's owner when it frees the memory. */
   release(): void {
     this.isReleased = true;
-    this.views = undefined;
   }
 
   /** Throws if the parameter's memory was freed. */
@@ -40,23 +44,12 @@ export class Parameter {
   }
 
   get data(): Float32Array {
-    return this.current().data;
+    this.assertLive();
+    return this.dataView();
   }
 
   get grad(): Float32Array {
-    return this.current().grad;
-  }
-
-  private current() {
     this.assertLive();
-    const buffer = this.engine.buffer;
-    if (this.views?.buffer !== buffer) {
-      this.views = {
-        buffer,
-        data: new Float32Array(buffer, this.dataPtr, this.size),
-        grad: new Float32Array(buffer, this.gradPtr, this.size),
-      };
-    }
-    return this.views;
+    return this.gradView();
   }
 }

@@ -1,5 +1,4 @@
-import { type OptimizerSpec, BaseOptimizer, type Group } from './base-optimizer.js';
-import { checkBoolean, checkKeys, checkNumber, defined } from './check.js';
+import { BaseOptimizer, type Group, type OptimizerSpec, withDefaults } from './base-optimizer.js';
 import type { Params } from './param-groups.js';
 
 export interface AdamOptions {
@@ -12,50 +11,32 @@ export interface AdamOptions {
   /** AdamW's weight decay, p ← p·(1 − lr·weightDecay), instead of weightDecay·p added to the gradient. */
   decoupledWeightDecay?: boolean;
 }
-interface AdamHyper {
-  lr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
-  maximize: boolean;
-  decoupledWeightDecay: boolean;
-}
+type AdamHyper = Required<Omit<AdamOptions, 'betas'>> & { betas: [number, number] };
 
-const spec: OptimizerSpec<AdamHyper> = {
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false,
-    decoupledWeightDecay: false },
-  resolve(o) {
-    checkKeys('Adam', o, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize', 'decoupledWeightDecay']);
-    const betas = o.betas;
-    if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`betas must be a pair [beta1, beta2], got ${betas}`);
-    return {
-      lr: checkNumber('lr', o.lr, '≥ 0'),
-      betas: [checkNumber('betas[0]', betas[0], '[0, 1)'), checkNumber('betas[1]', betas[1], '[0, 1)')],
-      eps: checkNumber('eps', o.eps, '> 0'),
-      weightDecay: checkNumber('weightDecay', o.weightDecay, '≥ 0'),
-      amsgrad: checkBoolean('amsgrad', o.amsgrad),
-      maximize: checkBoolean('maximize', o.maximize),
-      decoupledWeightDecay: checkBoolean('decoupledWeightDecay', o.decoupledWeightDecay),
-    };
+export const adamSpec: OptimizerSpec<AdamHyper> = {
+  kind: 'Adam',
+  options: {
+    lr: { default: 1e-3, rule: { number: '≥ 0' } },
+    betas: { default: [0.9, 0.999], rule: { pair: '[0, 1)', items: ['beta1', 'beta2'] } },
+    eps: { default: 1e-8, rule: { number: '> 0' } },
+    weightDecay: { default: 0, rule: { number: '≥ 0' } },
+    amsgrad: { default: false, rule: 'boolean' },
+    maximize: { default: false, rule: 'boolean' },
+    decoupledWeightDecay: { default: false, rule: 'boolean' },
   },
+  momentum: 'betas',
   buffers: (h) => (h.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']),
 };
 
+export const adamWSpec = withDefaults(adamSpec, 'AdamW', { weightDecay: 1e-2, decoupledWeightDecay: true });
+
 /** PyTorch's Adam (Kingma & Ba), with AMSGrad as an option; `momentum` is betas[0]. */
 export class Adam extends BaseOptimizer<AdamHyper> {
-  readonly kind: string = 'Adam';
+  static readonly spec: OptimizerSpec<AdamHyper> = adamSpec;
 
-  constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
+  /** `spec` is AdamW's for AdamW. */
+  constructor(params: Params<AdamOptions>, options: AdamOptions = {}, spec = adamSpec) {
     super(params, options, spec);
-  }
-
-  get momentum(): number {
-    return this.groups[0].hyper.betas[0];
-  }
-
-  set momentum(value: number) {
-    this.configure((h) => ({ betas: [value, h.betas[1]] }));
   }
 
   protected update(g: Group<AdamHyper>): void {
@@ -73,9 +54,9 @@ export class Adam extends BaseOptimizer<AdamHyper> {
 
 /** PyTorch's AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, 1e-2 by default. */
 export class AdamW extends Adam {
-  override readonly kind: string = 'AdamW';
+  static override readonly spec = adamWSpec;
 
   constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
-    super(params, { weightDecay: 1e-2, decoupledWeightDecay: true, ...defined(options) });
+    super(params, options, adamWSpec);
   }
 }

@@ -1,16 +1,58 @@
 import type { Engine } from '../engine/engine.js';
+import { liveView } from '../engine/live-view.js';
 import type { Parameter } from '../engine/parameter.js';
-import { checkInteger, defined } from './check.js';
+import { checkInteger, checkKeys, checkRule, defined, type Rule } from '../check.js';
 import type { Hyperparameters, Optimizer, OptimizerState } from './optimizer.js';
 import { checkParams, gradRanges, type Params, type Span, spansOf, toGroups } from './param-groups.js';
 
-/** How an optimizer reads its options and which state tensors it keeps. */
+/** One option: its default (none: the user must give it, and `required` is the TypeError's message) and what it must be. */
+export interface OptionSpec<T> {
+  default?: T;
+  rule: Rule;
+  required?: string;
+}
+
+/**
+ * An optimizer stated once: its options (in the order errors list them), which one `momentum` reads and
+ * sets (a pair's first element, as Adam's betas[0]), rules between options, and its state tensors. The
+ * defaults, the checks, the lr/momentum accessors and state()/loadState() all read this; every option is a
+ * group hyperparameter and is saved in state().
+ */
 export interface OptimizerSpec<H> {
-  defaults: Partial<H>;
-  /** A group's hyperparameters from its merged options: checks their names, types and ranges. */
-  resolve(options: Record<string, unknown>): H;
+  kind: string;
+  options: { readonly [K in keyof H]-?: OptionSpec<H[K]> };
+  momentum: keyof H & string;
+  /** Throws a RangeError when options that are each in range don't go together. */
+  crossCheck?(h: H): void;
   /** PyTorch's names of the state tensors a group with these hyperparameters updates. */
   buffers(h: H): readonly string[];
+}
+
+/** The spec's defaults. */
+function defaultsOf<H>(spec: OptimizerSpec<H>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries<OptionSpec<unknown>>(spec.options)
+    .filter(([, o]) => o.default !== undefined).map(([name, o]) => [name, structuredClone(o.default)]));
+}
+
+/** A group's hyperparameters from complete options (defaults merged in already): names, types, ranges, cross-checks. */
+function resolve<H>(spec: OptimizerSpec<H>, options: Record<string, unknown>): H {
+  const names = Object.keys(spec.options);
+  checkKeys(spec.kind, options, names);
+  const h: Record<string, unknown> = {};
+  for (const name of names) {
+    const option: OptionSpec<unknown> = spec.options[name as keyof H];
+    if (options[name] === undefined && option.required) throw new TypeError(option.required);
+    h[name] = checkRule(name, options[name], option.rule);
+  }
+  spec.crossCheck?.(h as H);
+  return h as H;
+}
+
+/** A copy of `spec` with other defaults (AdamW is Adam with decoupled weight decay 1e-2). */
+export function withDefaults<H>(spec: OptimizerSpec<H>, kind: string, defaults: Partial<H>): OptimizerSpec<H> {
+  const options: Record<string, OptionSpec<unknown>> = { ...spec.options };
+  for (const [name, value] of Object.entries(defaults)) options[name] = { ...options[name]!, default: value };
+  return { ...spec, kind, options: options as OptimizerSpec<H>['options'] };
 }
 
 export interface Group<H> {
@@ -28,7 +70,7 @@ export interface Group<H> {
  * only says how to update one group: a kernel call per span.
  */
 export abstract class BaseOptimizer<H extends { lr: number }> implements Optimizer {
-  abstract readonly kind: string;
+  readonly kind: string;
   readonly params: readonly Parameter[];
   readonly engine: Engine;
   protected readonly groups: readonly Group<H>[];
@@ -38,7 +80,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
   /** Byte offset of each state buffer (one block over all parameters) by PyTorch's name. */
   private readonly buffers: Readonly<Record<string, number>>;
   private readonly grads: [number, number][];
-  private heap?: Float32Array;
+  private readonly heap: () => Float32Array;
   private isDisposed = false;
 
   protected constructor(params: Params<unknown>, options: object, private readonly spec: OptimizerSpec<H>) {
@@ -46,11 +88,13 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
     const groupParams = given.map((g) => [...g.params]);
     this.params = groupParams.flat();
     this.engine = checkParams(this.params);
+    this.kind = spec.kind;
     const hypers = given.map(({ params: _, ...overrides }) =>
-      spec.resolve({ ...spec.defaults, ...defined(options), ...defined(overrides) }));
+      resolve(spec, { ...defaultsOf(spec), ...defined(options), ...defined(overrides) }));
     this.size = this.params.reduce((n, p) => n + p.size, 0);
     this.buffers = this.allocate([...new Set(hypers.flatMap((h) => spec.buffers(h)))]);
     this.grads = gradRanges(this.params);
+    this.heap = liveView(this.engine, Float32Array);
     let offset = 0;
     this.groups = groupParams.map((ps, i) => {
       const spans = spansOf(ps, offset).map((s) => ({ ...s, state: this.stateOf(s.offset) }));
@@ -68,8 +112,21 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
     this.configure(() => ({ lr: value }) as Partial<H>);
   }
 
-  abstract get momentum(): number;
-  abstract set momentum(value: number);
+  /** The momentum option (Adam's betas[0]) of the first group. */
+  get momentum(): number {
+    const value = this.groups[0].hyper[this.spec.momentum];
+    return (Array.isArray(value) ? value[0] : value) as number;
+  }
+
+  set momentum(value: number) {
+    const key = this.spec.momentum;
+    this.configure((h) => ({ [key]: Array.isArray(h[key]) ? [value, h[key][1]] : value }) as Partial<H>);
+  }
+
+  /** Each param group's parameters, in order. */
+  get paramGroups(): readonly (readonly Parameter[])[] {
+    return this.groups.map((g) => g.params);
+  }
 
   step(): void {
     this.assertLive();
@@ -79,9 +136,8 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
 
   zeroGrad(): void {
     this.assertLive();
-    const buffer = this.engine.buffer;
-    if (this.heap?.buffer !== buffer) this.heap = new Float32Array(buffer);
-    for (const [start, end] of this.grads) this.heap.fill(0, start, end);
+    const heap = this.heap();
+    for (const [start, end] of this.grads) heap.fill(0, start, end);
   }
 
   state(): OptimizerState {
@@ -107,7 +163,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
       if (g?.size !== this.groups[i].size) {
         throw new RangeError(`param group ${i} holds ${g?.size} floats in the state, ${this.groups[i].size} here`);
       }
-      const h = this.spec.resolve({ ...g.hyperparameters });
+      const h = resolve(this.spec, { ...g.hyperparameters });
       for (const name of this.spec.buffers(h)) {
         if (!(name in this.buffers)) {
           throw new RangeError(`param group ${i} of the state needs a ${name} buffer, which this ${this.kind} was built without`);
@@ -143,7 +199,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
 
   /** Applies `change` to every group's hyperparameters, after checking all of them. */
   protected configure(change: (h: H) => Partial<H>): void {
-    const next = this.groups.map((g) => this.spec.resolve({ ...g.hyper, ...change(g.hyper) }));
+    const next = this.groups.map((g) => resolve(this.spec, { ...g.hyper, ...change(g.hyper) }));
     next.forEach((h, i) => (this.groups[i].hyper = h));
   }
 

@@ -7,6 +7,8 @@ import type { Parameter } from '../engine/parameter.js';
  */
 export interface Optimizer {
   readonly params: readonly Parameter[];
+  /** Each param group's parameters, in order (`params` is them all). */
+  readonly paramGroups: readonly (readonly Parameter[])[];
   lr: number;
   momentum: number;
   /** One fused update over every parameter, from their current gradients. */

@@ -1,5 +1,4 @@
-import { type OptimizerSpec, BaseOptimizer, type Group } from './base-optimizer.js';
-import { checkBoolean, checkKeys, checkNumber } from './check.js';
+import { BaseOptimizer, type Group, type OptimizerSpec } from './base-optimizer.js';
 import type { Params } from './param-groups.js';
 
 export interface RMSpropOptions {
@@ -13,38 +12,28 @@ export interface RMSpropOptions {
 }
 type RMSpropHyper = Required<RMSpropOptions>;
 
-const spec: OptimizerSpec<RMSpropHyper> = {
-  defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
-  resolve(o) {
-    checkKeys('RMSprop', o, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize']);
-    return {
-      lr: checkNumber('lr', o.lr, '≥ 0'),
-      alpha: checkNumber('alpha', o.alpha, '[0, 1)'),
-      eps: checkNumber('eps', o.eps, '> 0'),
-      weightDecay: checkNumber('weightDecay', o.weightDecay, '≥ 0'),
-      momentum: checkNumber('momentum', o.momentum, '[0, 1)'),
-      centered: checkBoolean('centered', o.centered),
-      maximize: checkBoolean('maximize', o.maximize),
-    };
+export const rmspropSpec: OptimizerSpec<RMSpropHyper> = {
+  kind: 'RMSprop',
+  options: {
+    lr: { default: 1e-2, rule: { number: '≥ 0' } },
+    alpha: { default: 0.99, rule: { number: '[0, 1)' } },
+    eps: { default: 1e-8, rule: { number: '> 0' } },
+    weightDecay: { default: 0, rule: { number: '≥ 0' } },
+    momentum: { default: 0, rule: { number: '[0, 1)' } },
+    centered: { default: false, rule: 'boolean' },
+    maximize: { default: false, rule: 'boolean' },
   },
+  momentum: 'momentum',
   // The momentum buffer is kept even at momentum 0, so momentum can be switched on later.
   buffers: (h) => (h.centered ? ['square_avg', 'momentum_buffer', 'grad_avg'] : ['square_avg', 'momentum_buffer']),
 };
 
 /** PyTorch's RMSprop (Hinton), optionally centered (Graves) and with momentum. */
 export class RMSprop extends BaseOptimizer<RMSpropHyper> {
-  readonly kind = 'RMSprop';
+  static readonly spec = rmspropSpec;
 
   constructor(params: Params<RMSpropOptions>, options: RMSpropOptions = {}) {
-    super(params, options, spec);
-  }
-
-  get momentum(): number {
-    return this.groups[0].hyper.momentum;
-  }
-
-  set momentum(value: number) {
-    this.configure(() => ({ momentum: value }));
+    super(params, options, rmspropSpec);
   }
 
   protected update(g: Group<RMSpropHyper>): void {

@@ -1,4 +1,4 @@
-import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf } from './check.js';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf } from '../check.js';
 import type { Optimizer } from './optimizer.js';
 
 /**

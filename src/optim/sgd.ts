@@ -1,5 +1,5 @@
-import { type OptimizerSpec, BaseOptimizer, type Group } from './base-optimizer.js';
-import { checkBoolean, checkKeys, checkNumber } from './check.js';
+import { checkBoolean } from '../check.js';
+import { BaseOptimizer, type Group, type OptimizerSpec } from './base-optimizer.js';
 import type { OptimizerState } from './optimizer.js';
 import type { Params } from './param-groups.js';
 
@@ -14,24 +14,22 @@ export interface SGDOptions {
 }
 type SGDHyper = Required<SGDOptions>;
 
-const spec: OptimizerSpec<SGDHyper> = {
-  defaults: { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false },
-  resolve(o) {
-    checkKeys('SGD', o, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'maximize']);
-    if (o.lr === undefined) throw new TypeError("SGD needs an lr: PyTorch's SGD has no default learning rate");
-    const h: SGDHyper = {
-      lr: checkNumber('lr', o.lr, '≥ 0'),
-      momentum: checkNumber('momentum', o.momentum, '[0, 1)'),
-      dampening: checkNumber('dampening', o.dampening, '[0, 1]'),
-      nesterov: checkBoolean('nesterov', o.nesterov),
-      weightDecay: checkNumber('weightDecay', o.weightDecay, '≥ 0'),
-      maximize: checkBoolean('maximize', o.maximize),
-    };
+export const sgdSpec: OptimizerSpec<SGDHyper> = {
+  kind: 'SGD',
+  options: {
+    lr: { rule: { number: '≥ 0' }, required: "SGD needs an lr: PyTorch's SGD has no default learning rate" },
+    momentum: { default: 0, rule: { number: '[0, 1)' } },
+    dampening: { default: 0, rule: { number: '[0, 1]' } },
+    nesterov: { default: false, rule: 'boolean' },
+    weightDecay: { default: 0, rule: { number: '≥ 0' } },
+    maximize: { default: false, rule: 'boolean' },
+  },
+  momentum: 'momentum',
+  crossCheck(h) {
     if (h.nesterov && (h.momentum === 0 || h.dampening !== 0)) {
       throw new RangeError(
         `nesterov needs momentum > 0 and dampening = 0, got momentum ${h.momentum} and dampening ${h.dampening}`);
     }
-    return h;
   },
   // Allocated even without momentum, so momentum can be switched on later (schedules do).
   buffers: () => ['momentum_buffer'],
@@ -39,21 +37,13 @@ const spec: OptimizerSpec<SGDHyper> = {
 
 /** PyTorch's SGD: Polyak's heavy ball (or Nesterov's momentum) with L2 weight decay. */
 export class SGD extends BaseOptimizer<SGDHyper> {
-  readonly kind = 'SGD';
+  static readonly spec = sgdSpec;
   /** Per group: whether a momentum step was taken (PyTorch's buffer is None before, then the raw gradient). */
   private started: boolean[];
 
   constructor(params: Params<SGDOptions>, options: SGDOptions) {
-    super(params, options ?? {}, spec);
+    super(params, options ?? {}, sgdSpec);
     this.started = this.groups.map(() => false);
-  }
-
-  get momentum(): number {
-    return this.groups[0].hyper.momentum;
-  }
-
-  set momentum(value: number) {
-    this.configure(() => ({ momentum: value }));
   }
 
   protected update(g: Group<SGDHyper>, i: number): void {

@@ -1,7 +1,7 @@
-import type { Heap } from '../kernels.js';
+import type { Heap } from './heap.js';
 
 /** The plain GEMM packs nothing. */
-export function gemmWorkspaceBytes(): number {
+export function gemmWorkspaceBytes(_h: Heap): number {
   return 0;
 }
 

@@ -1,35 +1,24 @@
-import type { Heap, Kernels } from '../kernels.js';
+import type { Heap } from './heap.js';
 import * as gemm from './gemm.js';
 import * as nn from './nn.js';
 import * as optim from './optim.js';
 
-type Bound<F> = F extends (h: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;
-
-function bind<F extends (h: Heap, ...args: never[]) => unknown>(heap: Heap, f: F): Bound<F> {
-  return ((...args: never[]) => f(heap, ...args)) as Bound<F>;
+/** memory.copy's twin. */
+function copyBytes(h: Heap, dst: number, src: number, n: number): void {
+  h.u8.copyWithin(dst, src, src + n);
 }
 
-/** The plain-TypeScript backend: the same kernels over `heap`, whose views the engine refreshes. */
-export function createJsKernels(heap: Heap): Kernels {
-  return {
-    gemmWorkspaceBytes: gemm.gemmWorkspaceBytes,
-    gemm: bind(heap, gemm.gemm),
-    sgdStep: bind(heap, optim.sgdStep),
-    adamStep: bind(heap, optim.adamStep),
-    rmspropStep: bind(heap, optim.rmspropStep),
-    reluForward: bind(heap, nn.reluForward),
-    reluBackward: bind(heap, nn.reluBackward),
-    tanhForward: bind(heap, nn.tanhForward),
-    tanhBackward: bind(heap, nn.tanhBackward),
-    sigmoidForward: bind(heap, nn.sigmoidForward),
-    sigmoidBackward: bind(heap, nn.sigmoidBackward),
-    mul: bind(heap, nn.mul),
-    biasGrad: bind(heap, nn.biasGrad),
-    softmaxCrossEntropy: bind(heap, nn.softmaxCrossEntropy),
-    mseLoss: bind(heap, nn.mseLoss),
-    accuracyCount: bind(heap, nn.accuracyCount),
-    argmaxRows: bind(heap, nn.argmaxRows),
-    normalizeU8: bind(heap, nn.normalizeU8),
-    copyBytes: (dst, src, n) => heap.u8.copyWithin(dst, src, src + n),
-  };
+/** Every plain-TypeScript kernel, each taking the heap first: every export of these modules is one. */
+export const twins = { ...gemm, ...nn, ...optim, copyBytes };
+
+type Twins = typeof twins;
+type Bound<F> = F extends (h: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;
+/** The twins bound to a heap: kernel-list.ts checks that this is the Kernels interface. */
+export type JsKernels = { [K in keyof Twins]: Bound<Twins[K]> };
+
+/** The plain-TypeScript backend: the same kernels over `heap`, which stays current as the memory grows. */
+export function createJsKernels(heap: Heap): JsKernels {
+  const bound: Record<string, unknown> = {};
+  for (const [name, twin] of Object.entries(twins)) bound[name] = (...args: never[]) => (twin as (h: Heap, ...a: never[]) => unknown)(heap, ...args);
+  return bound as JsKernels;
 }

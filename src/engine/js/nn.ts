@@ -1,4 +1,4 @@
-import type { Heap } from '../kernels.js';
+import type { Heap } from './heap.js';
 
 // The elementwise kernels of assembly/nn.ts in plain TypeScript, rounding to f32 where the wasm does.
 // Arithmetic-only kernels agree with wasm bit for bit; exp, log and tanh come from Math here and from

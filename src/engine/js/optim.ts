@@ -1,4 +1,4 @@
-import type { Heap } from '../kernels.js';
+import type { Heap } from './heap.js';
 
 // The optimizer updates of assembly/optim.ts in plain TypeScript, rounding every operation to f32 the
 // way the wasm kernels do, so the two agree bit for bit. Float index = byte pointer >>> 2.
