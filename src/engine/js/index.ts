@@ -1,4 +1,5 @@
 import type { Heap, Kernels } from '../kernels.js';
+import * as conv from './conv.js';
 import * as gemm from './gemm.js';
 import * as nn from './nn.js';
 import * as optim from './optim.js';
@@ -30,6 +31,12 @@ export function createJsKernels(heap: Heap): Kernels {
     accuracyCount: bind(heap, nn.accuracyCount),
     argmaxRows: bind(heap, nn.argmaxRows),
     normalizeU8: bind(heap, nn.normalizeU8),
+    convForward: bind(heap, conv.convForward),
+    convInputGrad: bind(heap, conv.convInputGrad),
+    convWeightGrad: bind(heap, conv.convWeightGrad),
+    convBiasGrad: bind(heap, conv.convBiasGrad),
+    maxPoolForward: bind(heap, conv.maxPoolForward),
+    maxPoolBackward: bind(heap, conv.maxPoolBackward),
     copyBytes: (dst, src, n) => heap.u8.copyWithin(dst, src, src + n),
   };
 }
