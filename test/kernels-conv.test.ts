@@ -58,7 +58,7 @@ function run(engine: Engine, arrays: (Float32Array | Int32Array)[], kernel: (...
   const out = arrays.map((a, i) => {
     const guards = [...engine.f32(blocks[i]!, GUARD), ...engine.f32(blocks[i]! + (GUARD + a.length) * 4, GUARD)];
     expect(guards.every((g) => g === SENTINEL), `${engine.backend}: written outside array ${i}`).toBe(true);
-    return new (a.constructor as Int32ArrayConstructor)(engine.buffer, blocks[i]! + GUARD * 4, a.length).slice();
+    return new (a.constructor as Float32ArrayConstructor)(engine.buffer, blocks[i]! + GUARD * 4, a.length).slice();
   });
   [...blocks, scratch].forEach((ptr) => engine.free(ptr));
   return out;
@@ -176,11 +176,11 @@ describe.each(poolCases)('max-pool kernels, $planes planes $inH×$inW, k $k, str
   const dy = Float32Array.from({ length: c.planes * outH * outW }, () => rng.next() * 2 - 1);
   const pool = (e: Engine) => run(e, [x, new Float32Array(dy.length), new Int32Array(dy.length)],
     (px, py, pa) => e.kernels.maxPoolForward(c.planes, c.inH, c.inW, c.k, c.stride, px!, py!, pa!));
-  const unpool = (e: Engine, argmax: Int32Array) => run(e, [dy, argmax, new Float32Array(x.length).fill(NaN)],
+  const unpool = (e: Engine, argmax: Int32Array) => run(e, [dy, argmax as unknown as Float32Array, new Float32Array(x.length).fill(NaN)],
     (pdy, pa, pdx) => e.kernels.maxPoolBackward(c.planes, c.inH, c.inW, c.k, c.stride, pdy!, pa!, pdx!))[2]!;
 
   it('js twin: each output is its window\'s maximum (NaN wins), argmax its first position, and the backward routes dy there', () => {
-    const [, y, argmax] = pool(js) as [Float32Array, Float32Array, Int32Array];
+    const [, y, argmax] = pool(js) as unknown as [Float32Array, Float32Array, Int32Array];
     const expectedDx = new Float64Array(x.length);
     for (let p = 0; p < c.planes; p++) {
       for (let oy = 0; oy < outH; oy++) {
@@ -193,7 +193,9 @@ describe.each(poolCases)('max-pool kernels, $planes planes $inH×$inW, k $k, str
           const o = (p * outH + oy) * outW + ox;
           const hasNaN = values.some(Number.isNaN);
           const want = hasNaN ? NaN : Math.max(...values);
-          const wantAt = hasNaN ? window[values.findLastIndex(Number.isNaN)]! : window[values.indexOf(want)]!;
+          let lastNaN = -1;
+          values.forEach((v, i) => void (Number.isNaN(v) && (lastNaN = i)));
+          const wantAt = hasNaN ? window[lastNaN]! : window[values.indexOf(want)]!;
           expect(y[o]).toBe(want);
           expect(argmax[o]).toBe(wantAt);
           expectedDx[p * c.inH * c.inW + wantAt] += dy[o]!;
@@ -205,10 +207,10 @@ describe.each(poolCases)('max-pool kernels, $planes planes $inH×$inW, k $k, str
   });
 
   it('wasm = js bit for bit, forward (values and argmax) and backward', () => {
-    const [, y, argmax] = pool(js) as [Float32Array, Float32Array, Int32Array];
+    const [, y, argmax] = pool(js) as unknown as [Float32Array, Float32Array, Int32Array];
     const dx = unpool(js, argmax);
     for (const e of wasm) {
-      const [, ey, eargmax] = pool(e) as [Float32Array, Float32Array, Int32Array];
+      const [, ey, eargmax] = pool(e) as unknown as [Float32Array, Float32Array, Int32Array];
       expect(new Uint32Array(ey.buffer)).toEqual(new Uint32Array(y.buffer));
       expect(eargmax).toEqual(argmax);
       expect(new Uint32Array(unpool(e, argmax).buffer)).toEqual(new Uint32Array(dx.buffer));

@@ -1,8 +1,9 @@
 import type { Parameter } from '../engine/parameter.js';
+import { describeLayer } from '../nn/layers.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
-import type { Resume } from './fit-progress.js';
+import type { Resume } from '../train/fit-progress.js';
 import { readF32 } from './little-endian.js';
 import { type Architecture, type CheckpointInfo, decodeMetadata, KEYS } from './metadata.js';
 import { OPTIMIZER_PREFIX, optimizerStateFrom, sameShape } from './optimizer-tensors.js';
@@ -88,14 +89,9 @@ function checkModelTensors(file: ParsedSafetensors, params: readonly Parameter[]
 
 /** The layers' kinds must agree too (the weights' shapes say nothing of activations). */
 function checkArchitecture(saved: Architecture, model: Sequential): void {
-  const describe = (layers: readonly { type: string; inFeatures?: number; outFeatures?: number }[], i: number) => {
-    const layer = layers[i];
-    if (layer === undefined) return 'nothing';
-    return layer.type === 'linear' ? `linear(${layer.inFeatures}, ${layer.outFeatures})` : layer.type;
-  };
   const length = Math.max(saved.layers.length, model.layers.length);
   for (let i = 0; i < length; i++) {
-    const [a, b] = [describe(saved.layers, i), describe(model.layers, i)];
+    const [a, b] = [describeLayer(saved.layers[i]), describeLayer(model.layers[i])];
     if (a !== b) throw new CheckpointFormatError(`layer ${i} is ${a} in the checkpoint, ${b} in the model`, KEYS.architecture);
   }
 }

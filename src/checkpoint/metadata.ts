@@ -2,7 +2,7 @@ import { checkLayer, type LayerSpec } from '../nn/layers.js';
 import type { History } from '../train/history.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
 import { stringifyExact } from './exact-json.js';
-import type { FitProgress } from './fit-progress.js';
+import type { FitProgress } from '../train/fit-progress.js';
 import { array, boolean, count, exact, integer, Invalid, object, string } from './json-checks.js';
 
 /**
