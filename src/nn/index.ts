@@ -6,3 +6,4 @@ export { Batch } from './batch.js';
 export type { Shape } from './layer.js';
 export { type LossName } from './losses.js';
 export { Sequential, sequential, type SequentialOptions } from './sequential.js';
+export { mnistCnn } from './mnist-cnn.js';
