@@ -3,4 +3,4 @@ export * from './browser.js';
 export { loadMnist, MnistFilesNotFoundError, type LoadMnistOptions } from './data/mnist-node.js';
 export { sweep, type SweepOptions } from './experiments/sweep-node.js';
 export { writeReport, type ReportPaths } from './experiments/report-node.js';
-export { loadCheckpointFile, saveCheckpointFile } from './checkpoint/checkpoint-file.js';
+export { checkpointFile, loadCheckpointFile, saveCheckpointFile } from './checkpoint/checkpoint-file.js';
