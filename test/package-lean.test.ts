@@ -23,6 +23,13 @@ beforeAll(async () => {
 });
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
+/** The paths `npm pack` puts in the tarball. */
+async function packedFiles(): Promise<string[]> {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT });
+  const [{ files }] = JSON.parse(stdout) as [{ files: { path: string }[] }];
+  return files.map((f) => f.path);
+}
+
 /** Trains a 784-32-10 network for one epoch on 2000 MNIST images and evaluates it on as many test images. */
 const training = (load: string) => `${load}
 const { createEngine, sequential, linear, relu, SGD, fit, evaluate, loadMnist } = heavyball;
@@ -40,15 +47,26 @@ describe('the package `npm i heavyball` installs', () => {
   });
 
   it('ships no .wasm file (the modules are inlined), no debug build, no source map, and no file twice', async () => {
-    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT });
-    const [{ files }] = JSON.parse(stdout) as [{ files: { path: string }[] }];
-    const paths = files.map((f) => f.path);
+    const paths = await packedFiles();
     expect(paths.filter((p) => /\.wasm$|debug|\.map$/.test(p))).toEqual([]);
     // Type declarations come twice by necessity: TypeScript reads .d.cts for require() and .d.ts for import.
     const shipped = paths.filter((p) => !p.endsWith('.d.cts'));
     const hashes = await Promise.all(shipped.map(async (p) => createHash('sha256').update(await readFile(join(heavyball, p))).digest('hex')));
     expect(new Set(hashes).size, 'two files alike').toBe(shipped.length);
     expect(paths).toContain('dist/vendor/LICENSES.txt');
+  });
+
+  it('keeps the CLI\'s libraries in dist/cli.js and the report\'s in dist/vendor/, which the core imports only dynamically', async () => {
+    const core = (await packedFiles()).filter((p) => /^dist\/[^/]+\.c?js$/.test(p) && p !== 'dist/cli.js');
+    expect(core).toContain('dist/index.js');
+    for (const path of core) {
+      const code = await readFile(join(heavyball, path), 'utf8');
+      expect(code, path).not.toMatch(/CommanderError|MultiBar|from "\.\/vendor\/|require\("\.\/vendor\//);
+      for (const [, target] of code.matchAll(/import\("(\.\/vendor\/[^"]+)"\)/g)) expect(['./vendor/vega.js', './vendor/vega-lite.js']).toContain(target);
+    }
+    const cli = await readFile(join(heavyball, 'dist', 'cli.js'), 'utf8');
+    expect(cli).toMatch(/CommanderError/);
+    expect(cli).toMatch(/MultiBar/);
   });
 
   it.each([
