@@ -1,4 +1,4 @@
-import { show } from '../check.js';
+import { checkInteger, show } from '../check.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
 
 /**
@@ -80,7 +80,7 @@ export function copyF32(entry: TensorEntry, out: Float32Array): void {
  * wrong throws CheckpointFormatError.
  */
 export function parseSafetensors(bytes: Uint8Array, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES): ParsedSafetensors {
-  if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 0) throw new RangeError(`maxHeaderBytes must be an integer ≥ 0, got ${maxHeaderBytes}`);
+  checkInteger('maxHeaderBytes', maxHeaderBytes, 0);
   if (bytes.length < 8) {
     throw new CheckpointFormatError(`the file is ${bytes.length} bytes, shorter than the 8-byte header length that starts a safetensors file`);
   }

@@ -1,3 +1,4 @@
+import { checkInteger } from '../check.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Schedule } from '../optim/schedules.js';
@@ -38,8 +39,7 @@ export function saveCheckpoint(input: CheckpointInput): Uint8Array<ArrayBuffer> 
   const tensors: NamedTensor[] = params.map((p) => ({ name: p.name, shape: p.shape, data: p.data }));
   const saved = optimizer && optimizerTensors(optimizer, params);
   if (saved) tensors.push(...saved.tensors);
-  const step = input.step ?? saved?.record.step ?? 0;
-  if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`step must be an integer ≥ 0, got ${step}`);
+  const step = checkInteger('step', input.step ?? saved?.record.step ?? 0, 0);
   const random = model.randomState();
   return encodeSafetensors(tensors, encodeMetadata({
     step,

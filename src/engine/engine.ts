@@ -1,3 +1,4 @@
+import { checkNumber, checkOneOf } from '../check.js';
 import { Arena, WASM32_LIMIT } from './arena.js';
 import { supportsRelaxedSimd, supportsSimd } from './features.js';
 import { createJsKernels } from './js/index.js';
@@ -127,16 +128,11 @@ export class Engine {
   }
 }
 
-function checkOptions(options: EngineOptions): void {
-  const { backend = 'wasm', simd = 'standard', maxMemoryBytes } = options;
-  if (!['wasm', 'js', 'auto'].includes(backend)) {
-    throw new RangeError(`backend must be 'wasm', 'js' or 'auto', got ${JSON.stringify(backend)}`);
-  }
-  if (!['standard', 'relaxed', 'auto'].includes(simd)) {
-    throw new RangeError(`simd must be 'standard', 'relaxed' or 'auto', got ${JSON.stringify(simd)}`);
-  }
-  if (maxMemoryBytes !== undefined && !(maxMemoryBytes > 0 && maxMemoryBytes <= WASM32_LIMIT)) {
-    throw new RangeError(`maxMemoryBytes must be in (0, ${WASM32_LIMIT}], got ${maxMemoryBytes}`);
+function checkOptions({ backend, simd, maxMemoryBytes }: EngineOptions): void {
+  if (backend !== undefined) checkOneOf('backend', backend, ['wasm', 'js', 'auto']);
+  if (simd !== undefined) checkOneOf('simd', simd, ['standard', 'relaxed', 'auto']);
+  if (maxMemoryBytes !== undefined && checkNumber('maxMemoryBytes', maxMemoryBytes, '> 0') > WASM32_LIMIT) {
+    throw new RangeError(`maxMemoryBytes must be at most ${WASM32_LIMIT} (4 GiB, wasm32's limit), got ${maxMemoryBytes}`);
   }
 }
 

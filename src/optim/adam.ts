@@ -34,9 +34,8 @@ export const adamWSpec = withDefaults(adamSpec, 'AdamW', { weightDecay: 1e-2, de
 export class Adam extends BaseOptimizer<AdamHyper> {
   static readonly spec: OptimizerSpec<AdamHyper> = adamSpec;
 
-  /** `spec` is AdamW's for AdamW. */
-  constructor(params: Params<AdamOptions>, options: AdamOptions = {}, spec = adamSpec) {
-    super(params, options, spec);
+  constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
+    super(params, options);
   }
 
   protected update(g: Group<AdamHyper>): void {
@@ -55,8 +54,4 @@ export class Adam extends BaseOptimizer<AdamHyper> {
 /** PyTorch's AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, 1e-2 by default. */
 export class AdamW extends Adam {
   static override readonly spec = adamWSpec;
-
-  constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
-    super(params, options, adamWSpec);
-  }
 }

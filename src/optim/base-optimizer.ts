@@ -14,9 +14,9 @@ export interface OptionSpec<T> {
 
 /**
  * An optimizer stated once: its options (in the order errors list them), which one `momentum` reads and
- * sets (a pair's first element, as Adam's betas[0]), rules between options, and its state tensors. The
- * defaults, the checks, the lr/momentum accessors and state()/loadState() all read this; every option is a
- * group hyperparameter and is saved in state().
+ * sets (a pair's first element, as Adam's betas[0]), rules between options, what else each group saves,
+ * and its state tensors. The defaults, the checks, the lr/momentum accessors and state()/loadState() all
+ * read this. Every option is a group hyperparameter, saved by state().
  */
 export interface OptimizerSpec<H> {
   kind: string;
@@ -24,6 +24,8 @@ export interface OptimizerSpec<H> {
   momentum: keyof H & string;
   /** Throws a RangeError when options that are each in range don't go together. */
   crossCheck?(h: H): void;
+  /** Values each group keeps beside its hyperparameters and state() saves, not options: their initial value and rule. */
+  savedPerGroup?: Readonly<Record<string, { initial: unknown; rule: Rule }>>;
   /** PyTorch's names of the state tensors a group with these hyperparameters updates. */
   buffers(h: H): readonly string[];
 }
@@ -58,6 +60,8 @@ export function withDefaults<H>(spec: OptimizerSpec<H>, kind: string, defaults: 
 export interface Group<H> {
   readonly params: readonly Parameter[];
   hyper: H;
+  /** The spec's savedPerGroup values, as the update keeps them. */
+  saved: Record<string, unknown>;
   /** Floats in the group's parameters. */
   readonly size: number;
   /** Each span with the byte offsets of its part of every state buffer the optimizer allocated. */
@@ -83,7 +87,12 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
   private readonly heap: () => Float32Array;
   private isDisposed = false;
 
-  protected constructor(params: Params<unknown>, options: object, private readonly spec: OptimizerSpec<H>) {
+  private readonly spec: OptimizerSpec<H>;
+
+  /** Reads the spec from the subclass's static `spec`, so a subclass states it once. */
+  protected constructor(params: Params<unknown>, options: object) {
+    const spec = (new.target as unknown as { spec: OptimizerSpec<H> }).spec;
+    this.spec = spec;
     const given = toGroups(params);
     const groupParams = given.map((g) => [...g.params]);
     this.params = groupParams.flat();
@@ -100,7 +109,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
       const spans = spansOf(ps, offset).map((s) => ({ ...s, state: this.stateOf(s.offset) }));
       const size = ps.reduce((n, p) => n + p.size, 0);
       offset += size;
-      return { params: ps, hyper: hypers[i], size, spans };
+      return { params: ps, hyper: hypers[i], saved: this.initialSaved(), size, spans };
     });
   }
 
@@ -131,7 +140,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
   step(): void {
     this.assertLive();
     this.steps += 1;
-    for (let i = 0; i < this.groups.length; i++) this.update(this.groups[i], i);
+    for (const group of this.groups) this.update(group);
   }
 
   zeroGrad(): void {
@@ -145,7 +154,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
     return {
       kind: this.kind,
       step: this.steps,
-      groups: this.groups.map((g) => ({ size: g.size, hyperparameters: structuredClone(g.hyper) as Hyperparameters })),
+      groups: this.groups.map((g) => ({ size: g.size, hyperparameters: structuredClone(g.hyper) as Hyperparameters, ...g.saved })),
       buffers: Object.fromEntries(
         Object.entries(this.buffers).map(([name, ptr]) => [name, this.engine.f32(ptr, this.size).slice()])),
     };
@@ -154,6 +163,8 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
   /** Restores a `state()` of an optimizer of the same kind over parameters of the same sizes; all or nothing. */
   loadState(state: OptimizerState): void {
     this.assertLive();
+    const saved = state?.groups?.map?.((g, i) => Object.fromEntries(Object.entries(this.spec.savedPerGroup ?? {})
+      .map(([name, { rule }]) => [name, checkRule(`groups[${i}].${name}`, (g as unknown as Record<string, unknown>)?.[name], rule)])));
     if (state?.kind !== this.kind) throw new TypeError(`cannot load ${state?.kind} state into ${this.kind}`);
     checkInteger('state.step', state.step, 0);
     if (!Array.isArray(state.groups) || state.groups.length !== this.groups.length) {
@@ -183,7 +194,7 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
       }
     }
     this.steps = state.step;
-    hypers.forEach((h, i) => (this.groups[i].hyper = h));
+    hypers.forEach((h, i) => Object.assign(this.groups[i], { hyper: h, saved: saved[i] }));
     for (const name of names) this.engine.f32(this.buffers[name], this.size).set(state.buffers[name]);
   }
 
@@ -194,13 +205,17 @@ export abstract class BaseOptimizer<H extends { lr: number }> implements Optimiz
     if (!this.engine.disposed) for (const ptr of Object.values(this.buffers)) this.engine.free(ptr);
   }
 
-  /** Updates every span of group `index` from its gradients. */
-  protected abstract update(group: Group<H>, index: number): void;
+  /** Updates every span of `group` from its gradients. */
+  protected abstract update(group: Group<H>): void;
 
   /** Applies `change` to every group's hyperparameters, after checking all of them. */
   protected configure(change: (h: H) => Partial<H>): void {
     const next = this.groups.map((g) => resolve(this.spec, { ...g.hyper, ...change(g.hyper) }));
     next.forEach((h, i) => (this.groups[i].hyper = h));
+  }
+
+  private initialSaved(): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(this.spec.savedPerGroup ?? {}).map(([name, { initial }]) => [name, initial]));
   }
 
   private allocate(names: string[]): Record<string, number> {

@@ -33,7 +33,7 @@ export class RMSprop extends BaseOptimizer<RMSpropHyper> {
   static readonly spec = rmspropSpec;
 
   constructor(params: Params<RMSpropOptions>, options: RMSpropOptions = {}) {
-    super(params, options, rmspropSpec);
+    super(params, options);
   }
 
   protected update(g: Group<RMSpropHyper>): void {

@@ -1,6 +1,4 @@
-import { checkBoolean } from '../check.js';
 import { BaseOptimizer, type Group, type OptimizerSpec } from './base-optimizer.js';
-import type { OptimizerState } from './optimizer.js';
 import type { Params } from './param-groups.js';
 
 export interface SGDOptions {
@@ -31,6 +29,8 @@ export const sgdSpec: OptimizerSpec<SGDHyper> = {
         `nesterov needs momentum > 0 and dampening = 0, got momentum ${h.momentum} and dampening ${h.dampening}`);
     }
   },
+  // Whether a momentum step was taken: PyTorch's buffer is None before, then the raw gradient.
+  savedPerGroup: { momentumBufferStarted: { initial: false, rule: 'boolean' } },
   // Allocated even without momentum, so momentum can be switched on later (schedules do).
   buffers: () => ['momentum_buffer'],
 };
@@ -38,33 +38,18 @@ export const sgdSpec: OptimizerSpec<SGDHyper> = {
 /** PyTorch's SGD: Polyak's heavy ball (or Nesterov's momentum) with L2 weight decay. */
 export class SGD extends BaseOptimizer<SGDHyper> {
   static readonly spec = sgdSpec;
-  /** Per group: whether a momentum step was taken (PyTorch's buffer is None before, then the raw gradient). */
-  private started: boolean[];
 
   constructor(params: Params<SGDOptions>, options: SGDOptions) {
-    super(params, options ?? {}, sgdSpec);
-    this.started = this.groups.map(() => false);
+    super(params, options ?? {});
   }
 
-  protected update(g: Group<SGDHyper>, i: number): void {
+  protected update(g: Group<SGDHyper>): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = g.hyper;
-    const first = this.started[i] ? 0 : 1;
+    const first = g.saved.momentumBufferStarted ? 0 : 1;
     for (const s of g.spans) {
       this.engine.kernels.sgdStep(s.size, s.dataPtr, s.gradPtr, s.state.momentum_buffer, lr, momentum, dampening,
         weightDecay, +nesterov, +maximize, first);
     }
-    if (momentum !== 0) this.started[i] = true;
-  }
-
-  override state(): OptimizerState {
-    const state = super.state();
-    state.groups.forEach((g, i) => (g.momentumBufferStarted = this.started[i]));
-    return state;
-  }
-
-  override loadState(state: OptimizerState): void {
-    const started = state?.groups?.map?.((g, i) => checkBoolean(`groups[${i}].momentumBufferStarted`, g?.momentumBufferStarted));
-    super.loadState(state);
-    this.started = started;
+    if (momentum !== 0) g.saved.momentumBufferStarted = true;
   }
 }
