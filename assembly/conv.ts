@@ -301,6 +301,10 @@ export function convBiasGrad(batch: i32, channels: i32, spatial: i32, dy: usize,
 export function maxPoolForward(planes: i32, inH: i32, inW: i32, k: i32, stride: i32, x: usize, y: usize,
   argmax: usize): void {
   const outH = outSize(inH, k, stride, 0), outW = outSize(inW, k, stride, 0);
+  if (k == 2 && stride == 2) {
+    maxPool2x2(planes, inH, inW, outH, outW, x, y, argmax);
+    return;
+  }
   let out: usize = 0;
   for (let p = 0; p < planes; p++) {
     const plane = x + <usize>(p * inH * inW) * F32;
@@ -321,6 +325,32 @@ export function maxPoolForward(planes: i32, inH: i32, inW: i32, k: i32, stride: 
         store<f32>(y + out * F32, max);
         store<i32>(argmax + out * 4, best);
         out++;
+      }
+    }
+  }
+}
+
+/** maxPoolForward for the common 2×2 windows at stride 2: the same comparisons in the same order, unrolled. */
+function maxPool2x2(planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, x: usize, y: usize, argmax: usize): void {
+  const rowBytes = <usize>inW * F32;
+  let out: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = x + <usize>(p * inH * inW) * F32;
+    for (let oy = 0; oy < outH; oy++) {
+      const top = 2 * oy * inW;
+      let at = plane + <usize>top * F32;
+      for (let ox = 0; ox < outW; ox++) {
+        let max = load<f32>(at), best = top + 2 * ox;
+        let v = load<f32>(at, 4);
+        if (v > max || v != v) { max = v; best = top + 2 * ox + 1; }
+        v = load<f32>(at + rowBytes);
+        if (v > max || v != v) { max = v; best = top + inW + 2 * ox; }
+        v = load<f32>(at + rowBytes, 4);
+        if (v > max || v != v) { max = v; best = top + inW + 2 * ox + 1; }
+        store<f32>(y + out * F32, max);
+        store<i32>(argmax + out * 4, best);
+        out++;
+        at += 2 * F32;
       }
     }
   }
