@@ -63,16 +63,18 @@ export interface Kernels {
   /**
    * Convolution of `batch` NCHW images (inC × inH × inW) with weight [outC, inC, kH, kW] into
    * y (outC × outH × outW each, out = ⌊(in + 2·pad − k) / stride⌋ + 1), + bias[outC] (bias ≠ 0), then
-   * ReLU (relu = 1). `work` is the GEMM workspace.
+   * ReLU (relu = 1). `work` is the GEMM workspace; `padded` holds inC·(inH + 2·pad)·(inW + 2·pad) floats
+   * (one image with zero borders; unused when pad = 0).
    */
   convForward(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
-    stride: number, pad: number, x: number, weight: number, bias: number, y: number, relu: number, work: number): void;
+    stride: number, pad: number, x: number, weight: number, bias: number, y: number, relu: number, work: number,
+    padded: number): void;
   /** dx ← the convolution's input gradient from dy (overwritten); `cols` holds inC·kH·kW × outH·outW floats. */
   convInputGrad(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
     stride: number, pad: number, dy: number, weight: number, dx: number, work: number, cols: number): void;
-  /** dw += the convolution's weight gradient from x and dy, summed over the images in order. */
+  /** dw += the convolution's weight gradient from x and dy, summed over the images in order; `padded` as convForward's. */
   convWeightGrad(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
-    stride: number, pad: number, x: number, dy: number, dw: number, work: number): void;
+    stride: number, pad: number, x: number, dy: number, dw: number, work: number, padded: number): void;
   /** db[c] = beta·db[c] + Σ_{b, s} dy[b, c, s] over batch × channels planes of `spatial` floats. */
   convBiasGrad(batch: number, channels: number, spatial: number, dy: number, db: number, beta: number): void;
   /**

@@ -45,7 +45,7 @@ function forEachTap(g: Geometry, oy: number, ox: number, visit: (c: number, ky: 
 /** y[b, o, oy, ox] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx]·x[b, c, oy·s − pad + ky, ox·s − pad + kx]; then ReLU if relu = 1. */
 export function convForward(h: Heap, batch: number, inC: number, inH: number, inW: number, outC: number,
   kH: number, kW: number, stride: number, pad: number, x: number, weight: number, bias: number, y: number,
-  relu: number, _work: number): void {
+  relu: number, _work: number, _padded: number): void {
   const f = h.f32, g = geometry(inC, inH, inW, outC, kH, kW, stride, pad);
   const X = x >>> 2, Wt = weight >>> 2, B = bias >>> 2, Y = y >>> 2;
   for (let b = 0; b < batch; b++) {
@@ -86,7 +86,7 @@ export function convInputGrad(h: Heap, batch: number, inC: number, inH: number, 
 
 /** dw[o, c, ky, kx] += Σ_{b, oy, ox} dy[b, o, oy, ox]·x[b, c, oy·s − pad + ky, ox·s − pad + kx] (accumulates, as PyTorch's .grad). */
 export function convWeightGrad(h: Heap, batch: number, inC: number, inH: number, inW: number, outC: number,
-  kH: number, kW: number, stride: number, pad: number, x: number, dy: number, dw: number, _work: number): void {
+  kH: number, kW: number, stride: number, pad: number, x: number, dy: number, dw: number, _work: number, _padded: number): void {
   const f = h.f32, g = geometry(inC, inH, inW, outC, kH, kW, stride, pad);
   const X = x >>> 2, DY = dy >>> 2, DW = dw >>> 2;
   const filterSize = inC * kH * kW;

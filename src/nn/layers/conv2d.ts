@@ -41,7 +41,8 @@ export function checkConv2d(spec: Conv2dSpec, where: string): void {
 }
 
 /**
- * Forward: one GEMM per image on patches packed straight from the input, bias and a following ReLU in
+ * Forward: one GEMM per image on patches packed straight from the input (through a zero-bordered copy of
+ * the image when padded), bias and a following ReLU in
  * its epilogue. Backward: the weight gradient the same way, the bias gradient over channels, the input
  * gradient through one image's columns (`cols`, needed only when the input has a gradient).
  */
@@ -68,15 +69,16 @@ export function planConv2d(spec: Conv2dSpec, input: Shape, where: string): Layer
       const out = alloc(maxBatch * outSize * 4);
       const dOut = alloc(maxBatch * outSize * 4);
       const cols = x.dOut !== 0 ? alloc(fanIn * outH * outW * 4) : 0;
+      const padded = pad > 0 ? alloc(inC * (inH + 2 * pad) * (inW + 2 * pad) * 4) : 0;
       const geometry = [inC, inH, inW, outC, kk, kk, stride, pad] as const;
       return {
         out,
         dOut,
         forward(n) {
-          k.convForward(n, ...geometry, x.out, w.dataPtr, b.dataPtr, out, fuseRelu ? 1 : 0, work);
+          k.convForward(n, ...geometry, x.out, w.dataPtr, b.dataPtr, out, fuseRelu ? 1 : 0, work, padded);
         },
         backward(n) {
-          k.convWeightGrad(n, ...geometry, x.out, dOut, w.gradPtr, work);
+          k.convWeightGrad(n, ...geometry, x.out, dOut, w.gradPtr, work, padded);
           k.convBiasGrad(n, outC, outH * outW, dOut, b.gradPtr, 1);
           if (x.dOut !== 0) k.convInputGrad(n, ...geometry, dOut, w.dataPtr, x.dOut, work, cols);
         },
