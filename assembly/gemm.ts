@@ -10,16 +10,16 @@
 // 6×8 29 (mul+add); 4×8 48, 5×8 30, 6×8 34 (relaxed_madd). 3×12 spills too; 2×16 fits but runs 15%
 // slower in the full GEMM.
 
-const NR: i32 = 8;
-const MR: i32 = 4;
-const KC: i32 = 256;
-const MC: i32 = MR * 24;
-const NC: i32 = 1024;
+export const NR: i32 = 8;
+export const MR: i32 = 4;
+export const KC: i32 = 256;
+export const MC: i32 = MR * 24;
+export const NC: i32 = 1024;
 
-const F32 = sizeof<f32>();
-const PACKED_A_BYTES: usize = <usize>(MC * KC) * F32;
-const PACKED_B_BYTES: usize = <usize>(NC * KC) * F32;
-const EDGE_TILE_BYTES: usize = <usize>(MR * NR) * F32;
+export const F32 = sizeof<f32>();
+export const PACKED_A_BYTES: usize = <usize>(MC * KC) * F32;
+export const PACKED_B_BYTES: usize = <usize>(NC * KC) * F32;
+export const EDGE_TILE_BYTES: usize = <usize>(MR * NR) * F32;
 const EDGE_BIAS_BYTES: usize = <usize>NR * F32;
 const EDGE_ROW_BYTES: usize = <usize>NR * F32;
 
@@ -80,14 +80,14 @@ function scaleOnly(m: i32, n: i32, beta: f32, c: usize, ldc: i32, bias: usize, r
 }
 
 /** The block size at most `max` (a multiple of `unit`) that splits `total` into equal-as-possible blocks. */
-function evenStep(total: i32, max: i32, unit: i32): i32 {
+export function evenStep(total: i32, max: i32, unit: i32): i32 {
   const blocks = (total + max - 1) / max;
   const step = (total + blocks - 1) / blocks;
   return (step + unit - 1) / unit * unit;
 }
 
 /** Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-row panels, each kc columns of MR contiguous floats. */
-function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+export function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
   const rowBytes = <usize>lda * F32;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
@@ -185,7 +185,7 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
 }
 
 /** Runs the micro-kernel over an mc×nc block of C; edge tiles go through a full MR×NR temporary tile. */
-function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize, c: usize, ldc: i32,
+export function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize, c: usize, ldc: i32,
   alpha: f32, beta: f32, bias: usize, relu: i32, edgeTile: usize, edgeBias: usize): void {
   const rowBytes = <usize>ldc * F32;
   for (let jr = 0; jr < nc; jr += NR) {

@@ -1,6 +1,7 @@
 // The heavyball kernel module: every export works on byte offsets into this module's memory, which the
 // TypeScript engine owns and grows (src/engine/arena.ts). Memory below heapBase() holds static data.
-export * from './gemm';
+export { gemm, gemmWorkspaceBytes } from './gemm';
+export * from './conv';
 export * from './optim';
 export * from './nn';
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createEngine } from '../src/engine/engine.js';
 import { type Ceiling, measureCeiling } from './ceiling/ceiling-suite.js';
+import { type CnnResults, measureCnn } from './cnn/cnn-suite.js';
 import { type GemmRow, measureGemm } from './gemm/gemm-suite.js';
 import { progress } from './harness/log.js';
 import { describeMachine } from './harness/machine.js';
@@ -43,6 +44,7 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
   const optim: OptimRow[] | null = suites.has('optim') && engines ? measureOptimizers(settings, engines, tf) : null;
   const training: TrainingResults | null = suites.has('training')
     ? await measureTraining(settings, new URL('./training-child.mjs', import.meta.url)) : null;
+  const cnn: CnnResults | null = suites.has('cnn') && ceiling ? await measureCnn(settings, ceiling, root) : null;
 
   const results: BenchResults = {
     machine,
@@ -54,6 +56,7 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
     gemm,
     optim,
     training,
+    cnn,
     targets: [],
   };
   results.targets = checkTargets(results);

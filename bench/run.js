@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`. The benchmark is TypeScript importing the library's sources, so this
+// `npm run bench [-- --quick]`; `node bench/run.js cnn-accuracy` trains the default CNN (README's figures). The benchmark is TypeScript importing the library's sources, so this
 // bundles it with esbuild (as tsup does the library: the .wasm modules inlined as bytes, packages left
 // to node_modules) into node_modules/.cache/heavyball-bench/ and runs it. Needs `npm run build:wasm`.
 import { build } from 'esbuild';
@@ -12,6 +12,7 @@ await build({
   entryPoints: {
     main: join(root, 'bench', 'main.ts'),
     'training-child': join(root, 'bench', 'training', 'training-child.ts'),
+    'cnn-accuracy': join(root, 'bench', 'cnn', 'mnist-accuracy.ts'),
   },
   outdir,
   outExtension: { '.js': '.mjs' },
@@ -24,5 +25,10 @@ await build({
   sourcemap: 'inline',
   logLevel: 'warning',
 });
-const { runBench } = await import(pathToFileURL(join(outdir, 'main.mjs')).href);
-await runBench(root, process.argv.slice(2));
+if (process.argv[2] === 'cnn-accuracy') {
+  const { runCnnAccuracy } = await import(pathToFileURL(join(outdir, 'cnn-accuracy.mjs')).href);
+  await runCnnAccuracy();
+} else {
+  const { runBench } = await import(pathToFileURL(join(outdir, 'main.mjs')).href);
+  await runBench(root, process.argv.slice(2));
+}

@@ -1,5 +1,6 @@
-// The demo page (examples/web) built with Vite and run in Debian's Chromium: MNIST trained in Web Workers,
-// bit-identical to the same run in Node; the 2-D optimizer paths; a drawn digit read by the models.
+// The demo page (examples/web) built with Vite, served by `vite preview` and run in Debian's Chromium: MNIST
+// downloaded once by the page and trained in Web Workers, bit-identical to the same run in Node; the 2-D
+// optimizer paths; a drawn digit read by the models. Then the download behind a plain static server, retried.
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { createEngine, loadMnist, type Mnist } from 'heavyball';
@@ -14,30 +15,36 @@ import {
 } from './browser/demo-page.js';
 import { float64Bits } from './browser/float-bits.js';
 import { nodeMnistRun } from './browser/node-mnist-run.js';
-import { serveStatic, type StaticServer } from './browser/static-server.js';
+import { type DemoServer, previewDemo } from './browser/preview-demo.js';
+import { serveStatic } from './browser/static-server.js';
 
 const STEPS = 300;
 const SETTINGS = { lr: 0.05, steps: STEPS, batchSize: 128, seed: 7, nesterov: false };
-const MOMENTA = [0, 0.9];
+const MOMENTA = [0, 0.5, 0.9];
+const MNIST_GZ = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+  .map((name) => `/mnist/${name}.gz`);
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
 const README_SCREENSHOT = new URL('../docs/screenshots/demo.png', import.meta.url);
 
 let outDir: string;
-let server: StaticServer;
+let server: DemoServer;
 let browser: Browser;
 let page: Page;
 let errors: string[];
 let mnist: Mnist;
 let runs: PageRun[];
 const workerUrls: string[] = [];
+/** The paths of the page's and its workers' requests. */
+const requested: string[] = [];
 
 beforeAll(async () => {
   outDir = await buildDemo();
-  server = await serveStatic(outDir);
+  server = await previewDemo(outDir);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   errors = pageErrors(page);
   page.on('worker', (worker) => workerUrls.push(worker.url()));
+  page.on('request', (request) => requested.push(new URL(request.url()).pathname));
   mnist = await loadMnist();
 }, 240_000);
 
@@ -49,8 +56,8 @@ afterAll(async () => {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-describe('the demo page in Chromium', () => {
-  it('trains the MLP on MNIST in one Web Worker per momentum, loss falling, curves drawn, page responsive', async () => {
+describe('the demo page in Chromium, served by vite preview', () => {
+  it('downloads each MNIST file once, gzipped, and trains the MLP in one Web Worker per momentum, loss falling, curves drawn', async () => {
     const query = new URLSearchParams({
       momenta: MOMENTA.join(','), lr: String(SETTINGS.lr), steps: String(STEPS), batch: String(SETTINGS.batchSize), seed: String(SETTINGS.seed),
     });
@@ -63,7 +70,7 @@ describe('the demo page in Chromium', () => {
     expect(errors).toEqual([]);
     expect(runs.map((run) => [run.config.momentum, run.status, run.error])).toEqual(MOMENTA.map((m) => [m, 'done', undefined]));
     expect(workerUrls.filter((url) => url.includes('train-worker'))).toHaveLength(MOMENTA.length);
-    expect(server.requests).toContain('/mnist/train-images-idx3-ubyte');
+    expect(requested.filter((path) => path.startsWith('/mnist/')).sort()).toEqual([...MNIST_GZ].sort());
     for (const run of runs) {
       expect(run.losses).toHaveLength(STEPS);
       expect(run.diverged).toBe(false);
@@ -73,7 +80,7 @@ describe('the demo page in Chromium', () => {
       expect(run.evaluations.length).toBeGreaterThanOrEqual(2);
     }
     // With the same lr, momentum 0.9 gets further in 300 steps than plain SGD.
-    expect(runs[1]!.final!.accuracy).toBeGreaterThan(runs[0]!.final!.accuracy);
+    expect(runs[2]!.final!.accuracy).toBeGreaterThan(runs[0]!.final!.accuracy);
 
     // The charts: a raw and a smoothed loss line per run, each through every step; accuracy points per run.
     const lossLines = await page.locator('#loss-chart svg .mark-line.role-mark path').evaluateAll((paths) =>
@@ -167,4 +174,44 @@ describe('the demo page in Chromium', () => {
       await copyFile(screenshot, README_SCREENSHOT);
     }
   });
+});
+
+describe('the MNIST download behind a plain static server (.gz files as they are, as python3 -m http.server serves them)', () => {
+  /** Starts a run of `steps` on a fresh page whose server fails the first `failing` tries of each MNIST file. */
+  async function train(failing: number, steps: number) {
+    const requests = new Map<string, number>();
+    const plain = await serveStatic(outDir, (path) => {
+      if (!path.startsWith('/mnist/')) return undefined;
+      requests.set(path, (requests.get(path) ?? 0) + 1);
+      return requests.get(path)! <= failing ? 503 : undefined;
+    });
+    const fresh = await browser.newPage();
+    try {
+      await fresh.goto(`${plain.url}?${new URLSearchParams({ momenta: '0.9', steps: String(steps), batch: '128', seed: '1' })}`);
+      await waitForDemo(fresh);
+      await fresh.click('#train');
+      await fresh.waitForFunction(() => {
+        const { runs } = (globalThis as unknown as { heavyballDemo: { runs: { status: string }[] } }).heavyballDemo;
+        return runs.length > 0 ? runs.every((run) => run.status === 'done' || run.status === 'failed')
+          : document.getElementById('mnist-message')!.textContent!.startsWith('Could not download');
+      }, undefined, { timeout: 120_000, polling: 250 });
+      return { runs: await readRuns(fresh), message: await fresh.textContent('#mnist-message'), requests: Object.fromEntries(requests) };
+    } finally {
+      await fresh.close();
+      await plain.close();
+    }
+  }
+
+  it('retries a failed fetch, then trains', async () => {
+    const { runs: trained, requests } = await train(1, 20);
+    expect(trained.map((run) => [run.status, run.losses.length])).toEqual([['done', 20]]);
+    expect(requests).toEqual(Object.fromEntries(MNIST_GZ.map((path) => [path, 2])));
+  }, 180_000);
+
+  it('after three failed tries says which file could not be downloaded, and trains nothing', async () => {
+    const { runs: none, message, requests } = await train(3, 20);
+    expect(none).toEqual([]);
+    expect(message).toMatch(/^Could not download http:\/\/127\.0\.0\.1:\d+\/mnist\/[\w-]+\.gz \(HTTP 503; tried 3 times\)\. Check the connection, then press Train again\.$/);
+    expect(Object.values(requests)).toEqual([3, 3, 3, 3]);
+  }, 180_000);
 });

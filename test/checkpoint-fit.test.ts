@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCheckpointFile, saveCheckpointFile } from '../src/checkpoint/checkpoint-file.js';
+import { checkpointFile, loadCheckpointFile, saveCheckpointFile } from '../src/checkpoint/checkpoint-file.js';
 import { loadCheckpoint } from '../src/checkpoint/load-checkpoint.js';
 import type { CheckpointInput } from '../src/checkpoint/save-checkpoint.js';
 import { saveCheckpoint } from '../src/checkpoint/save-checkpoint.js';
@@ -111,7 +111,7 @@ describe('fit checkpoint and resume', () => {
     expect(bits(resumed.model)).toBe(bits(straight.model));
   });
 
-  it('checkpoint: { every, path } saves to a file (atomically) that a fresh run resumes from exactly', async () => {
+  it('checkpoint: { every, save: checkpointFile(path) } saves to a file (atomically) that a fresh run resumes from exactly', async () => {
     const make = (m: Sequential) => new Adam(m.parameters(), { lr: 3e-3 });
     const options: FitOptions = { epochs: EPOCHS, batchSize: BATCH, seed: 5, validation: test };
     const straight = await fresh('js', make);
@@ -121,42 +121,41 @@ describe('fit checkpoint and resume', () => {
     const first = await fresh('js', make);
     const stop = new AbortController();
     await fit(first.model, first.optimizer, train, {
-      ...options, checkpoint: { every: 4, path }, signal: stop.signal, onStep: ({ step }) => void (step === 9 && stop.abort()),
+      ...options, checkpoint: { every: 4, save: checkpointFile(path) }, signal: stop.signal, onStep: ({ step }) => void (step === 9 && stop.abort()),
     });
     expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/^\.every-path.*\.tmp$/));
     const resumed = await fresh('js', make, 8);
     const from = await loadCheckpointFile(path, resumed);
     expect(from.step).toBe(10); // saved at steps 4 and 8, then where it stopped
-    const history = await fit(resumed.model, resumed.optimizer, train, { ...options, checkpoint: { every: 4, path }, resume: from });
+    const history = await fit(resumed.model, resumed.optimizer, train, { ...options, checkpoint: { every: 4, save: checkpointFile(path) }, resume: from });
     expect(withoutTimes(history)).toEqual(withoutTimes(whole));
     expect(bits(resumed.model)).toBe(bits(straight.model));
     const last = await fresh('js', make, 9);
     expect((await loadCheckpointFile(path, last)).step).toBe(20); // the last multiple of 4 of the 21 steps
   });
 
-  it('checkpoint takes exactly one of path and save, and path needs Node', async () => {
+  it('checkpoint needs a save function; checkpointFile needs a path and Node', async () => {
     const run = await fresh('js', (m) => new SGD(m.parameters(), { lr: 0.05 }));
     const go = (checkpoint: unknown) => fit(run.model, run.optimizer, train, { checkpoint: checkpoint as FitOptions['checkpoint'] });
     const path = join(dir, 'never.safetensors');
-    await expect(go({ every: 2 })).rejects.toThrow(new TypeError('checkpoint needs exactly one of path (a file, in Node) and save (a function), got neither'));
-    await expect(go({ every: 2, path, save: () => {} })).rejects.toThrow(/exactly one of path .* and save .*, got both/);
-    await expect(go({ every: 2, path: '' })).rejects.toThrow(new TypeError('checkpoint.path must be a non-empty string, got ""'));
+    await expect(go({ every: 2 })).rejects.toThrow(new TypeError('checkpoint.save must be a function, got undefined'));
+    expect(() => checkpointFile('')).toThrow(new TypeError('checkpoint path must be a non-empty string, got ""'));
     await expect(go({ every: 2, save: 'run.safetensors' })).rejects.toThrow(new TypeError('checkpoint.save must be a function, got string'));
-    await expect(go({ every: 0, path })).rejects.toThrow(RangeError);
+    await expect(go({ every: 0, save: checkpointFile(path) })).rejects.toThrow(RangeError);
 
-    // Where there is no process.getBuiltinModule (a browser), path is refused before training.
+    // Where there is no process.getBuiltinModule (a browser), checkpointFile is refused before training.
     const getBuiltinModule = process.getBuiltinModule;
     const steps: number[] = [];
     let fitted: Promise<unknown>;
     let saved: Promise<void>;
     try {
       (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
-      fitted = fit(run.model, run.optimizer, train, { checkpoint: { every: 2, path }, onStep: ({ step }) => void steps.push(step) });
+      fitted = (async () => fit(run.model, run.optimizer, train, { checkpoint: { every: 2, save: checkpointFile(path) }, onStep: ({ step }) => void steps.push(step) }))();
       saved = saveCheckpointFile(path, { model: run.model });
     } finally {
       process.getBuiltinModule = getBuiltinModule;
     }
-    await expect(fitted).rejects.toThrow(/^fit's checkpoint\.path needs Node \(≥ 20\.16, for process\.getBuiltinModule\)/);
+    await expect(fitted).rejects.toThrow(/^checkpointFile needs Node \(≥ 20\.16, for process\.getBuiltinModule\)/);
     await expect(saved).rejects.toThrow(/^saveCheckpointFile needs Node/);
     expect(steps).toEqual([]);
     await expect(readdir(dir)).resolves.not.toContain('never.safetensors');

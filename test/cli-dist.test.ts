@@ -42,6 +42,16 @@ describe('the built heavyball command (dist/cli.js)', () => {
     await access(join(out, 'sweep.svg'));
   });
 
+  it('ends quietly when its output is piped into a command that stops reading', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'heavyball-dist-'));
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((done, fail) => {
+      execFile('sh', ['-c', `"${cli}" sweep --limit 300 --epochs 1 --batch-size 50 --momenta 0,0.5,0.9 --workers 1 --out "${out}" | head -n 1`],
+        { encoding: 'utf8' }, (error, stdout, stderr) => (error ? fail(error) : done({ stdout, stderr })));
+    });
+    expect(stdout).toMatch(/^\[worker 1\] μ = 0, seed 1: started \(lr 0\.05\)\n$/);
+    expect(stderr).toBe('');
+  });
+
   it('exits 2 with a one-line error and the usage on a bad flag', async () => {
     const { code, stdout, stderr } = await heavyball(['sweep', '--momenta', '2']);
     expect(code).toBe(2);

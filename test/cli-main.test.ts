@@ -1,8 +1,9 @@
-import { access, mkdtemp, readFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { count, loss, rate } from '../src/cli/progress.js';
 import type { SweepResult } from '../src/experiments/types.js';
 
 /** Runs the command with its output captured (not a terminal, so progress comes as plain lines). */
@@ -49,6 +50,12 @@ describe('heavyball: usage', () => {
     [['sweep', '--optimizer', 'adam', '--normalize-lr'], "error: --normalize-lr applies to SGD momentum only: Adam's first moment is an average, its step does not grow as 1/(1 − β1)"],
     [['sweep', 'now'], "error: too many arguments for 'sweep'. Expected 0 arguments but got 1."],
     [['train', '--momentum', '1'], "error: option '--momentum <μ>' argument '1' is invalid. A momentum must be a number in [0, 1)."],
+    [['train', '--layers', '10,10'], "error: option '--layers <widths>' argument '10,10' is invalid. It must go from 784 (an image's 28 × 28 pixels) to 10 (the digits), e.g. 784,128,10."],
+    [['train', '--layers', '784,5'], "error: option '--layers <widths>' argument '784,5' is invalid. It must go from 784 (an image's 28 × 28 pixels) to 10 (the digits), e.g. 784,128,10."],
+    [['sweep', '--layers', '784'], "error: option '--layers <widths>' argument '784' is invalid. It must go from 784 (an image's 28 × 28 pixels) to 10 (the digits), e.g. 784,128,10."],
+    [['train', '--resume', join(tmpdir(), 'no-such-checkpoint.safetensors')], `error: option '--resume <file>' argument '${join(tmpdir(), 'no-such-checkpoint.safetensors')}' is invalid. There is no such file.`],
+    [['train', '--resume', tmpdir()], `error: option '--resume <file>' argument '${tmpdir()}' is invalid. It is not a file.`],
+    [['train', '--checkpoint-every', '5'], 'error: --checkpoint-every needs --checkpoint <file>'],
     [['fly'], "error: unknown command 'fly'"],
   ])('%j: a one-line error, the usage, exit code 2', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);
@@ -107,7 +114,8 @@ describe('heavyball sweep', () => {
   it('fails with exit code 1 and the reason when the data is not there', async () => {
     const { code, stderr } = await run(['sweep', '--data', join(tmpdir(), 'no-such-mnist'), '--out', tmpdir()]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^heavyball: MNIST files not found in .*no-such-mnist/);
+    expect(stderr).toMatch(/^heavyball: MNIST files not found in .*no-such-mnist: train-images-idx3-ubyte, /);
+    expect(stderr).toMatch(/ into a folder and pass it as --data\.\n$/);
   });
 });
 
@@ -124,5 +132,49 @@ describe('heavyball train', () => {
     const svg = await readFile(join(out, 'train.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('μ = 0.9');
+  });
+
+  it('counts one step as "1 step"', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
+    const { code, stdout } = await run(['train', '--limit', '50', '--batch-size', '50', '--epochs', '1', '--out', out]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/: test accuracy \d+\.\d\d% after 1 step \(/);
+    expect(stdout).toMatch(/\nFinal test accuracy \d+\.\d\d% \(test loss \d\.\d{4}\) after 1 step, in /);
+  });
+
+  it('says where a resumed run starts: the checkpoint\'s step and epoch', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
+    const checkpoint = join(out, 'run.safetensors');
+    const first = await run(['train', ...small, '--checkpoint', checkpoint, '--checkpoint-every', '4', '--out', out]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^\[worker 1\] μ = 0\.9, seed 1: started \(lr 0\.05\)$/m);
+    // 6 steps an epoch, a checkpoint every 4: saved at step 4, in epoch 1.
+    const twoEpochs = ['--limit', '300', '--epochs', '2', '--batch-size', '50', '--eval-every', '0'];
+    const resumed = await run(['train', ...twoEpochs, '--resume', checkpoint, '--out', out]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/^\[worker 1\] μ = 0\.9, seed 1: resumed at step 4, epoch 1\/2 \(lr 0\.05\)\n\[worker 1\] μ = 0\.9, seed 1: epoch 1\/2, step 6\/12/);
+    expect(resumed.stdout).not.toContain('started');
+  });
+
+  it('refuses a --resume file that is no checkpoint, naming it, with exit code 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
+    const file = join(dir, 'notes.txt');
+    await writeFile(file, 'hi');
+    const { code, stderr } = await run(['train', ...small, '--resume', file, '--out', dir]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`heavyball: ${file}: the file is 2 bytes, shorter than the 8-byte header length that starts a safetensors file\n`);
+  });
+});
+
+describe('numbers in messages', () => {
+  it('losses to 4 decimals, or 5 significant digits when large; learning rates without float noise; "1 step"', () => {
+    expect(loss(0.123456)).toBe('0.1235');
+    expect(loss(5055.590603351593)).toBe('5055.6');
+    expect(loss(29603484)).toBe('29603000');
+    expect(loss(null)).toBe('NaN');
+    expect(rate(0.05 * (1 - 0.9))).toBe('0.005');
+    expect(0.05 * (1 - 0.9)).not.toBe(0.005);
+    expect(rate(0.001)).toBe('0.001');
+    expect([count(1, 'step'), count(0, 'step'), count(6, 'step')]).toEqual(['1 step', '0 steps', '6 steps']);
   });
 });

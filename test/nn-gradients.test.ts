@@ -49,7 +49,7 @@ function referenceLoss(c: Case, params: Float64Array[], x: Float64Array, labels:
       tanh: Math.tanh,
       sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
     };
-    a = a.map((v, i) => (spec.type === 'dropout' ? v * mask![i]! : f[spec.type](v)));
+    a = a.map((v, i) => (spec.type === 'dropout' ? v * mask![i]! : f[spec.type as keyof typeof f](v)));
   });
   let loss = 0;
   for (let i = 0; i < n; i++) {

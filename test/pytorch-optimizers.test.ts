@@ -1,127 +1,40 @@
-// heavyball's SGD, RMSprop, Adam and AdamW against real PyTorch, bit for bit: the same float32
-// parameters and gradients go through heavyball (js and wasm backends) and through
-// test/pytorch/optimizer_reference.py, and the parameters after every step and the final state tensors
-// must have the same bit patterns. PyTorch runs with ATEN_CPU_CAPABILITY=default: its portable kernels
-// round every operation to float32 as written, as heavyball's standard build does, whereas its AVX2
-// kernels fuse add(alpha), lerp and addcmul into FMAs. SGD and non-centered RMSprop are torch.optim's
-// classes; Adam, AdamW and centered RMSprop are PyTorch 2.x's single-tensor code (lerp_ for the running
-// averages) transcribed in the script, since the installed torch 1.13 still used mul_().add_() there.
-import { beforeAll, describe, expect, it } from 'vitest';
+// heavyball's SGD, RMSprop, Adam and AdamW against real PyTorch, bit for bit: the float32 parameters and
+// gradients of test/fixtures/pytorch/optimizers.json go through heavyball (js and wasm backends), and the
+// parameters after every step and the final state tensors must have the bit patterns PyTorch gave
+// (test/pytorch/optimizer_reference.py wrote them, and defines the cases). PyTorch ran with
+// ATEN_CPU_CAPABILITY=default: its portable kernels round every operation to float32 as written, as
+// heavyball's standard build does, whereas its AVX2 kernels fuse add(alpha), lerp and addcmul into FMAs.
+// SGD and non-centered RMSprop are torch.optim's classes; Adam, AdamW and centered RMSprop are PyTorch
+// 2.x's single-tensor code (lerp_ for the running averages) transcribed in the script, since the
+// installed torch 1.13 still used mul_().add_() there.
+import { describe, expect, it } from 'vitest';
 import { createEngine, type Parameter } from '../src/engine/index.js';
 import { Adam, type AdamOptions, AdamW } from '../src/optim/adam.js';
 import type { Optimizer } from '../src/optim/optimizer.js';
 import { RMSprop, type RMSpropOptions } from '../src/optim/rmsprop.js';
 import { SGD, type SGDOptions } from '../src/optim/sgd.js';
-import { Random } from '../src/random.js';
-import { fromBits, runTorch, toBits } from './helpers/torch.js';
+import { f32, fromBits, readJsonFixture, toBits } from './helpers/torch.js';
 
 /** lr and momentum (Adam: betas[0]) set before a step, as a schedule would. */
 interface Change { lr?: number; momentum?: number }
 
+/** A case of the fixture: heavyball's options, the inputs, and what PyTorch computed from them (base64 float32). */
 type Case = {
   name: string;
-  /** Two parameters; sizes that are not multiples of 4 run the SIMD body and the scalar tail. */
-  sizes?: [number, number];
-  steps?: number;
-  /** Changes before step t (1-based). */
-  schedule?: (t: number) => Change;
-  /** Scale of the gradients at step t: changing it lets AMSGrad's running maximum exceed exp_avg_sq. */
-  gradScale?: (t: number) => number;
+  params: string[];
+  steps: ({ grads: string[] } & Change)[];
+  /** Each parameter after each step. */
+  trajectory: string[][];
+  /** Each of torch's state tensors, per parameter. */
+  state: Record<string, string[]>;
 } & ({ kind: 'SGD'; options: SGDOptions } | { kind: 'RMSprop'; options: RMSpropOptions }
   | { kind: 'Adam' | 'AdamW'; options: AdamOptions });
 
-const amsgradScale = (t: number) => (t % 3 === 1 ? 4 : 0.25);
+const cases = readJsonFixture<Case[]>('optimizers.json');
 
-const cases: Case[] = [
-  { kind: 'SGD', name: 'plain', options: { lr: 0.1 } },
-  { kind: 'SGD', name: 'momentum 0.9', options: { lr: 0.05, momentum: 0.9 } },
-  { kind: 'SGD', name: 'momentum with dampening 0.3', options: { lr: 0.05, momentum: 0.9, dampening: 0.3 }, sizes: [130, 39] },
-  { kind: 'SGD', name: 'Nesterov', options: { lr: 0.05, momentum: 0.9, nesterov: true } },
-  { kind: 'SGD', name: 'weight decay, maximize', options: { lr: 0.1, weightDecay: 0.01, maximize: true } },
-  { kind: 'SGD', name: 'Nesterov, weight decay, maximize', options: { lr: 0.02, momentum: 0.8, nesterov: true, weightDecay: 0.05, maximize: true }, sizes: [6, 131] },
-  { kind: 'SGD', name: 'momentum, dampening, weight decay', options: { lr: 0.03, momentum: 0.5, dampening: 0.3, weightDecay: 1e-3 } },
-  {
-    kind: 'SGD', name: 'lr and momentum changed every step', options: { lr: 0.1, momentum: 0.9, dampening: 0.3 }, steps: 8,
-    schedule: (t) => ({ lr: 0.1 * 0.7 ** t, momentum: [0.9, 0.85, 0.8, 0.5, 0.95, 0.6, 0.7, 0.9][t - 1] }),
-  },
-  {
-    // PyTorch's buffer is None until the first step with momentum, which clones the gradient (no dampening).
-    kind: 'SGD', name: 'momentum switched on mid-run, off and on again', options: { lr: 0.05, dampening: 0.3 }, steps: 8,
-    schedule: (t) => ({ momentum: [0, 0, 0.9, 0.9, 0, 0, 0.5, 0.5][t - 1] }),
-  },
-  { kind: 'RMSprop', name: 'defaults', options: {} },
-  { kind: 'RMSprop', name: 'momentum 0.9', options: { lr: 0.01, momentum: 0.9 } },
-  { kind: 'RMSprop', name: 'weight decay, maximize, alpha 0.9', options: { lr: 0.05, alpha: 0.9, weightDecay: 0.1, maximize: true }, sizes: [130, 39] },
-  { kind: 'RMSprop', name: 'momentum, weight decay, maximize, eps 1e-3', options: { lr: 0.02, momentum: 0.5, weightDecay: 0.05, maximize: true, eps: 1e-3 } },
-  {
-    // PyTorch creates the buffer at the first step only if momentum > 0 then; switching it on later is a KeyError.
-    kind: 'RMSprop', name: 'lr and momentum changed, momentum off and on again', options: { lr: 0.01, momentum: 0.9 }, steps: 7,
-    schedule: (t) => ({ lr: t >= 4 ? 0.004 : 0.01, momentum: [0.9, 0.9, 0.5, 0, 0, 0.5, 0.9][t - 1] }),
-  },
-  { kind: 'RMSprop', name: 'centered', options: { centered: true } },
-  { kind: 'RMSprop', name: 'centered, momentum, alpha 0.9', options: { centered: true, momentum: 0.9, alpha: 0.9 }, sizes: [6, 131] },
-  // 1 − alpha = 0.7 ≥ 0.5 takes lerp's other formula, end − (1 − w)·(end − start).
-  { kind: 'RMSprop', name: 'centered, alpha 0.3', options: { centered: true, alpha: 0.3, lr: 0.005 } },
-  {
-    kind: 'RMSprop', name: 'centered, weight decay, maximize, lr changed', options: { centered: true, weightDecay: 0.1, maximize: true, momentum: 0.3 },
-    steps: 8, schedule: (t) => ({ lr: 0.01 / t }),
-  },
-  { kind: 'Adam', name: 'defaults', options: {} },
-  { kind: 'Adam', name: 'lr 0.1, AMSGrad, betas [0.9, 0.5]', options: { lr: 0.1, betas: [0.9, 0.5], amsgrad: true }, steps: 8, gradScale: amsgradScale },
-  { kind: 'Adam', name: 'L2 weight decay, maximize, eps 0.1, betas [0.8, 0.999]', options: { lr: 0.1, weightDecay: 0.1, maximize: true, eps: 0.1, betas: [0.8, 0.999] }, sizes: [130, 39] },
-  // 1 − beta1 = 0.7 ≥ 0.5 takes lerp's other formula.
-  { kind: 'Adam', name: 'betas [0.3, 0.9]', options: { lr: 0.01, betas: [0.3, 0.9] } },
-  { kind: 'Adam', name: 'AMSGrad, weight decay, maximize', options: { lr: 0.05, amsgrad: true, weightDecay: 0.05, maximize: true, betas: [0.9, 0.6] }, sizes: [6, 131], gradScale: amsgradScale },
-  {
-    kind: 'Adam', name: 'lr and betas[0] changed (bias correction from the current beta1)', options: { lr: 0.1 }, steps: 8,
-    schedule: (t) => ({ lr: 0.1 / t, momentum: [0.9, 0.9, 0.8, 0.8, 0.3, 0.6, 0.95, 0.9][t - 1] }),
-  },
-  { kind: 'AdamW', name: 'defaults but lr (weight decay 1e-2)', options: { lr: 0.01 } },
-  { kind: 'AdamW', name: 'AMSGrad, weight decay 0.5, betas [0.9, 0.5]', options: { lr: 0.1, betas: [0.9, 0.5], weightDecay: 0.5, amsgrad: true }, steps: 8, gradScale: amsgradScale },
-  {
-    kind: 'AdamW', name: 'maximize, betas [0.4, 0.99], lr changed', options: { lr: 0.05, betas: [0.4, 0.99], weightDecay: 0.1, maximize: true },
-    sizes: [130, 39], schedule: (t) => ({ lr: t >= 3 ? 0.02 : 0.05 }),
-  },
-];
-
-// --------------------------------------------------------------------------------- the cases' data
-
-interface Data { params: Float32Array[]; grads: Float32Array[][]; changes: Change[] }
-
-function dataOf(c: Case, seed: number): Data {
-  const rng = new Random(seed);
-  const sizes = c.sizes ?? [37, 129];
-  const normals = (n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * rng.normal());
-  const steps = Array.from({ length: c.steps ?? 6 }, (_, i) => i + 1);
-  return {
-    params: sizes.map((n) => normals(n)),
-    grads: steps.map((t) => sizes.map((n) => normals(n, c.gradScale?.(t) ?? 1))),
-    changes: steps.map((t) => c.schedule?.(t) ?? {}),
-  };
-}
-
-const data = cases.map((c, i) => dataOf(c, 1000 + i));
-
-/** heavyball's camelCase options as torch's keyword arguments (weightDecay → weight_decay). */
-const torchOptions = (options: object) =>
-  Object.fromEntries(Object.entries(options).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
-
-interface TorchResult {
-  /** Bit patterns of each parameter after each step. */
-  trajectory: number[][][];
-  /** Bit patterns of each of torch's state tensors, per parameter. */
-  state: Record<string, number[][]>;
-}
-
-let torch: TorchResult[];
-
-beforeAll(() => {
-  torch = runTorch('optimizer_reference.py', cases.map((c, i) => ({
-    optimizer: c.kind,
-    options: torchOptions(c.options),
-    params: data[i].params.map(toBits),
-    steps: data[i].grads.map((g, t) => ({ grads: g.map(toBits), ...data[i].changes[t] })),
-  }))) as TorchResult[];
+/** The cases the test is about, so that a fixture losing one fails here rather than passing with fewer. */
+it('the fixture holds the 27 cases: SGD, RMSprop, Adam and AdamW with every option', () => {
+  expect(cases.map((c) => c.kind)).toEqual([...Array(9).fill('SGD'), ...Array(9).fill('RMSprop'), ...Array(6).fill('Adam'), ...Array(3).fill('AdamW')]);
 });
 
 // ---------------------------------------------------------------------------------------- heavyball
@@ -135,16 +48,15 @@ function optimizerOf(c: Case, params: Parameter[]): Optimizer {
   }
 }
 
-async function runHeavyball(c: Case, d: Data, backend: 'js' | 'wasm') {
+async function runHeavyball(c: Case, backend: 'js' | 'wasm') {
   const engine = await createEngine(backend === 'js' ? { backend } : { backend, simd: 'standard' });
   expect([engine.backend, engine.simd]).toEqual(backend === 'js' ? ['js', 'none'] : ['wasm', 'standard']);
-  const params = d.params.map((values) => engine.parameter(values));
+  const params = c.params.map((values) => engine.parameter(f32(values)));
   const opt = optimizerOf(c, params);
-  const trajectory = d.grads.map((grads, t) => {
-    const { lr, momentum } = d.changes[t];
+  const trajectory = c.steps.map(({ grads, lr, momentum }) => {
     if (lr !== undefined) opt.lr = lr;
     if (momentum !== undefined) opt.momentum = momentum;
-    params.forEach((p, i) => p.grad.set(grads[i]));
+    params.forEach((p, i) => p.grad.set(f32(grads[i])));
     opt.step();
     return params.flatMap((p) => [...p.data]);
   });
@@ -152,6 +64,9 @@ async function runHeavyball(c: Case, d: Data, backend: 'js' | 'wasm') {
   engine.dispose();
   return { trajectory, buffers };
 }
+
+/** The bit patterns of the parameters' values, one after the other. */
+const concatBits = (perParam: string[]): number[] => perParam.flatMap((values) => toBits(f32(values)));
 
 /** Equal bit patterns; the message names the first element that differs. */
 function expectBits(actual: ArrayLike<number>, expected: number[], what: string): void {
@@ -166,18 +81,18 @@ function expectBits(actual: ArrayLike<number>, expected: number[], what: string)
 describe.each(['js', 'wasm'] as const)('heavyball (%s) against PyTorch, bit for bit', (backend) => {
   it.each(cases.map((c, i) => [`${c.kind}: ${c.name}`, i] as const))('%s', async (_, i) => {
     const c = cases[i];
-    const expected = torch[i];
-    const actual = await runHeavyball(c, data[i], backend);
-    expected.trajectory.forEach((params, t) => expectBits(actual.trajectory[t], params.flat(), `params after step ${t + 1}`));
+    const expected = { trajectory: c.trajectory.map(concatBits), state: Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, concatBits(v)])) };
+    const actual = await runHeavyball(c, backend);
+    expected.trajectory.forEach((params, t) => expectBits(actual.trajectory[t], params, `params after step ${t + 1}`));
     for (const [name, values] of Object.entries(expected.state)) {
       expect(actual.buffers, `heavyball has no ${name}`).toHaveProperty(name);
-      expectBits(actual.buffers[name], values.flat(), name);
+      expectBits(actual.buffers[name], values, name);
     }
     // heavyball keeps a momentum buffer torch creates only once momentum is used: it must still be zero.
     for (const [name, values] of Object.entries(actual.buffers)) {
       if (!(name in expected.state)) expect(values.every((x) => x === 0), `${name} (torch has none)`).toBe(true);
     }
     const { exp_avg_sq: v, max_exp_avg_sq: vmax } = expected.state;
-    if (vmax) expect(vmax.flat().some((b, k) => b !== v.flat()[k]), 'AMSGrad\'s maximum matters').toBe(true);
+    if (vmax) expect(vmax.some((b, k) => b !== v[k]), 'AMSGrad\'s maximum matters').toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import type { Ceiling } from '../ceiling/ceiling-suite.js';
+import type { CnnResults } from '../cnn/cnn-suite.js';
 import type { GemmRow } from '../gemm/gemm-suite.js';
 import type { Machine } from '../harness/machine.js';
 import type { Settings } from '../harness/settings.js';
@@ -23,5 +24,6 @@ export interface BenchResults {
   gemm: GemmRow[] | null;
   optim: OptimRow[] | null;
   training: TrainingResults | null;
+  cnn?: CnnResults | null;
   targets: TargetCheck[];
 }

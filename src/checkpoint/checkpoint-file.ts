@@ -1,5 +1,5 @@
 // Checkpoints as files, written atomically. They need Node at run time, but this module imports no node:
-// module (it reaches them through process.getBuiltinModule), so browser-safe code such as fit may import it.
+// module (it reaches them through process.getBuiltinModule), so a browser bundle may include it.
 import type * as NodeFs from 'node:fs/promises';
 import type * as NodePath from 'node:path';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
@@ -76,6 +76,17 @@ export async function saveCheckpointFile(path: string, input: CheckpointInput): 
 }
 
 /** `loadCheckpoint` from a file; errors name the file. */
+/**
+ * fit's `checkpoint.save` for a file: `fit(model, optimizer, train, { checkpoint: { every: 500, save:
+ * checkpointFile('run.safetensors') } })` replaces the file atomically with each checkpoint. Checks the
+ * path, and that this is Node, when called (before training), not at the first save.
+ */
+export function checkpointFile(path: string): (input: CheckpointInput) => Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`checkpoint path must be a non-empty string, got ${JSON.stringify(path)}`);
+  nodeModules('checkpointFile');
+  return (input) => saveCheckpointFile(path, input);
+}
+
 export async function loadCheckpointFile(path: string, options: LoadCheckpointOptions): Promise<LoadedCheckpoint> {
   const bytes = await nodeModules('loadCheckpointFile').fs.readFile(path);
   try {

@@ -2,5 +2,4 @@
 export { CheckpointFormatError } from './checkpoint-format-error.js';
 export { saveCheckpoint, type CheckpointInput } from './save-checkpoint.js';
 export { loadCheckpoint, readCheckpointInfo, type LoadCheckpointOptions, type LoadedCheckpoint } from './load-checkpoint.js';
-export type { BatchOrder, FitProgress, Resume } from './fit-progress.js';
 export type { Architecture, CheckpointInfo, OptimizerRecord } from './metadata.js';

@@ -1,7 +1,8 @@
+import { describeLayer } from '../nn/layers.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
-import type { Resume } from './fit-progress.js';
+import type { Resume } from '../train/fit-progress.js';
 import { type CheckpointInfo, decodeMetadata, KEYS } from './metadata.js';
 import { OPTIMIZER_PREFIX, optimizerStateFrom } from './optimizer-tensors.js';
 import { copyF32, DEFAULT_MAX_HEADER_BYTES, entryOf, parseSafetensors } from './safetensors.js';
@@ -80,7 +81,7 @@ function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
 function checkLayers({ architecture, random }: CheckpointInfo, model: Sequential): void {
   const length = Math.max(architecture?.layers.length ?? 0, model.layers.length);
   for (let i = 0; architecture && i < length; i++) {
-    const [saved, here] = [architecture.layers[i]?.type ?? 'nothing', model.layers[i]?.type ?? 'nothing'];
+    const [saved, here] = [describeLayer(architecture.layers[i]), describeLayer(model.layers[i])];
     if (saved !== here) throw new CheckpointFormatError(`layer ${i} is ${saved} in the checkpoint, ${here} in the model`, KEYS.architecture);
   }
   const dropouts = model.randomState().length;

@@ -3,7 +3,7 @@ import { checkLayer, type LayerSpec } from '../nn/layers.js';
 import type { History } from '../train/history.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
 import { checkExact, stringifyExact } from './exact-json.js';
-import type { FitProgress } from './fit-progress.js';
+import type { FitProgress } from '../train/fit-progress.js';
 
 /**
  * What heavyball keeps in a checkpoint's `__metadata__` (string → string, as safetensors requires):

@@ -3,7 +3,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Schedule } from '../optim/schedules.js';
 import type { History } from '../train/history.js';
-import type { FitProgress } from './fit-progress.js';
+import type { FitProgress } from '../train/fit-progress.js';
 import { encodeMetadata } from './metadata.js';
 import { optimizerTensors } from './optimizer-tensors.js';
 import { encodeSafetensors, type NamedTensor } from './safetensors.js';

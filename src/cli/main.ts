@@ -5,7 +5,8 @@ import { version } from '../../package.json';
 import { resolveSweepConfig } from '../experiments/sweep-options.js';
 import type { SweepOptions } from '../experiments/sweep-node.js';
 import { addCommonOptions, type CommonFlags, commonSweepOptions } from './options.js';
-import { integer, listOf, momentum, positiveInteger } from './parse-values.js';
+import { MnistFilesNotFoundError } from '../data/mnist-node.js';
+import { existingFile, integer, listOf, momentum, positiveInteger } from './parse-values.js';
 import { type CliIo, runAndReport } from './run-report.js';
 
 /** Exit code of a bad flag or value. */
@@ -74,8 +75,11 @@ function program(io: CliIo, done: (code: number) => void): Command {
     .option('--seed <n>', 'seed of the initial weights and the batch order', integer, 1)
     .option('--checkpoint <file>', 'save the run to this safetensors file every --checkpoint-every steps')
     .option('--checkpoint-every <steps>', 'steps between checkpoints', positiveInteger, 500)
-    .option('--resume <file>', 'continue the run saved in this checkpoint (give the flags it was started with)');
+    .option('--resume <file>', 'continue the run saved in this checkpoint (give the flags it was started with)', existingFile);
   addCommonOptions(trainCommand).action(async (flags: TrainFlags, command: Command) => {
+    if (flags.checkpoint === undefined && command.getOptionValueSource('checkpointEvery') === 'cli') {
+      command.error('error: --checkpoint-every needs --checkpoint <file>', { exitCode: USAGE_ERROR, code: 'heavyball.invalidSettings' });
+    }
     const options = checked(command, {
       ...commonSweepOptions(flags), momenta: [flags.momentum], seeds: [flags.seed], workers: 1,
       checkpoint: flags.checkpoint === undefined ? undefined : { path: resolve(flags.checkpoint), every: flags.checkpointEvery },
@@ -108,7 +112,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const shownOnRequest = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
       return shownOnRequest ? 0 : USAGE_ERROR;
     }
-    io.stderr.write(`heavyball: ${error instanceof Error ? error.message : String(error)}\n`);
+    // The library names the data folder `dir`; here it is --data.
+    const shown = error instanceof MnistFilesNotFoundError ? error.withOption('--data') : error;
+    io.stderr.write(`heavyball: ${shown instanceof Error ? shown.message : String(shown)}\n`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 // Parsers of option values for commander: each returns the value or throws a one-line reason.
+import { statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 /** Number(text), except that an empty or blank text is NaN rather than 0. */
@@ -51,9 +52,19 @@ export function listOf(item: (text: string) => number): (text: string) => number
   };
 }
 
-/** "784,256,128,10" → layer widths (repeats allowed). */
+/** "784,256,128,10" → layer widths (repeats allowed): from an MNIST image's pixels to its classes. */
 export function widths(text: string): number[] {
   const values = text.split(',').map(positiveInteger);
-  if (values.length < 2) throw new InvalidArgumentError('It needs at least an input and an output width, e.g. 784,10.');
+  if (values.length < 2 || values[0] !== 784 || values.at(-1) !== 10) {
+    throw new InvalidArgumentError('It must go from 784 (an image\'s 28 × 28 pixels) to 10 (the digits), e.g. 784,128,10.');
+  }
   return values;
+}
+
+/** The path of a file that exists. */
+export function existingFile(text: string): string {
+  const stat = statSync(text, { throwIfNoEntry: false });
+  if (!stat) throw new InvalidArgumentError('There is no such file.');
+  if (!stat.isFile()) throw new InvalidArgumentError('It is not a file.');
+  return text;
 }

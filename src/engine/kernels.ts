@@ -60,6 +60,32 @@ export interface Kernels {
   argmaxRows(m: number, n: number, x: number, out: number): void;
   /** dst[i] = f32(src[i]) / divisor for n u8 values. */
   normalizeU8(n: number, src: number, dst: number, divisor: number): void;
+  /**
+   * Convolution of `batch` NCHW images (inC × inH × inW) with weight [outC, inC, kH, kW] into
+   * y (outC × outH × outW each, out = ⌊(in + 2·pad − k) / stride⌋ + 1), + bias[outC] (bias ≠ 0), then
+   * ReLU (relu = 1). `work` is the GEMM workspace; `padded` holds inC·(inH + 2·pad)·(inW + 2·pad) floats
+   * (one image with zero borders; unused when pad = 0).
+   */
+  convForward(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
+    stride: number, pad: number, x: number, weight: number, bias: number, y: number, relu: number, work: number,
+    padded: number): void;
+  /** dx ← the convolution's input gradient from dy (overwritten); `cols` holds inC·kH·kW × outH·outW floats. */
+  convInputGrad(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
+    stride: number, pad: number, dy: number, weight: number, dx: number, work: number, cols: number): void;
+  /** dw += the convolution's weight gradient from x and dy, summed over the images in order; `padded` as convForward's. */
+  convWeightGrad(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
+    stride: number, pad: number, x: number, dy: number, dw: number, work: number, padded: number): void;
+  /** db[c] = beta·db[c] + Σ_{b, s} dy[b, c, s] over batch × channels planes of `spatial` floats. */
+  convBiasGrad(batch: number, channels: number, spatial: number, dy: number, db: number, beta: number): void;
+  /**
+   * Max over each k×k window (step `stride`, no padding) of `planes` inH × inW planes into y; argmax (i32)
+   * gets the maximum's index within its plane: the first on ties, a NaN wins (the last NaN), as PyTorch.
+   */
+  maxPoolForward(planes: number, inH: number, inW: number, k: number, stride: number, x: number, y: number,
+    argmax: number): void;
+  /** dx ← 0, then dx[argmax] += dy for every output in order. */
+  maxPoolBackward(planes: number, inH: number, inW: number, k: number, stride: number, dy: number, argmax: number,
+    dx: number): void;
   /** memory.copy of n bytes (the bandwidth ceiling for the optimizer benchmarks). */
   copyBytes(dst: number, src: number, n: number): void;
 }

@@ -1,4 +1,4 @@
-import type { Resume } from '../checkpoint/fit-progress.js';
+import type { Resume } from '../train/fit-progress.js';
 import type { CheckpointInput } from '../checkpoint/save-checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import { createEngine } from '../engine/engine.js';

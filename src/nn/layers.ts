@@ -1,65 +1,66 @@
 /**
  * Layer descriptions: plain, JSON-serialisable data (`model.layers` returns them, checkpoints store
- * them). `sequential` turns a list of them into kernel calls on a static memory plan.
+ * them). Each kind lives in its own file under ./layers/: its description, its checks, and its plan
+ * (output shape, parameters, memory, forward and backward). `sequential` turns a list into a model.
  */
-export type Init = 'he' | 'pytorch';
+import type { LayerPlan, Shape } from './layer.js';
+import { type ActivationSpec, planActivation } from './layers/activation.js';
+import { checkConv2d, type Conv2dSpec, planConv2d } from './layers/conv2d.js';
+import { checkDropout, type DropoutSpec, planDropout } from './layers/dropout.js';
+import { type FlattenSpec, planFlatten } from './layers/flatten.js';
+import { checkLinear, type LinearSpec, planLinear } from './layers/linear.js';
+import { checkMaxPool2d, type MaxPool2dSpec, planMaxPool2d } from './layers/max-pool2d.js';
 
-export interface LinearSpec {
-  type: 'linear';
-  inFeatures: number;
-  outFeatures: number;
-  /** 'he' (default): weight ~ N(0, 2/in), zero bias. 'pytorch': weight and bias ~ U(±1/√in), nn.Linear's default. */
-  init: Init;
-}
-export interface ActivationSpec {
-  type: 'relu' | 'tanh' | 'sigmoid';
-}
-export interface DropoutSpec {
-  type: 'dropout';
-  p: number;
-}
-export type LayerSpec = LinearSpec | ActivationSpec | DropoutSpec;
+export type { Init } from './init.js';
+export { type ActivationSpec, relu, sigmoid, tanh } from './layers/activation.js';
+export { conv2d, type Conv2dOptions, type Conv2dSpec } from './layers/conv2d.js';
+export { dropout, type DropoutSpec } from './layers/dropout.js';
+export { flatten, type FlattenSpec } from './layers/flatten.js';
+export { linear, type LinearSpec } from './layers/linear.js';
+export { maxPool2d, type MaxPool2dSpec } from './layers/max-pool2d.js';
 
-/** A fully connected layer: y = x·Wᵀ + b with weight [out, in] and bias [out], as PyTorch's nn.Linear. */
-export function linear(inFeatures: number, outFeatures: number, options: { init?: Init } = {}): LinearSpec {
-  const spec: LinearSpec = { type: 'linear', inFeatures, outFeatures, init: options.init ?? 'he' };
-  checkLayer(spec, 0);
-  return spec;
-}
+export type LayerSpec = LinearSpec | Conv2dSpec | MaxPool2dSpec | FlattenSpec | ActivationSpec | DropoutSpec;
 
-export const relu = (): ActivationSpec => ({ type: 'relu' });
-export const tanh = (): ActivationSpec => ({ type: 'tanh' });
-export const sigmoid = (): ActivationSpec => ({ type: 'sigmoid' });
-
-/** Zeroes each value with probability p in training mode and scales the rest by 1/(1 − p); identity in eval mode. */
-export function dropout(p = 0.5): DropoutSpec {
-  const spec: DropoutSpec = { type: 'dropout', p };
-  checkLayer(spec, 0);
-  return spec;
-}
+const layerTypes = ['linear', 'conv2d', 'maxPool2d', 'flatten', 'relu', 'tanh', 'sigmoid', 'dropout'];
 
 /** Throws a TypeError/RangeError naming layer `index` unless `spec` is a valid layer description. */
 export function checkLayer(spec: LayerSpec, index: number): void {
   const where = `layer ${index} (${spec?.type})`;
   switch (spec?.type) {
-    case 'linear':
-      for (const key of ['inFeatures', 'outFeatures'] as const) {
-        if (!Number.isSafeInteger(spec[key]) || spec[key] < 1) {
-          throw new RangeError(`${where}: ${key} must be a positive integer, got ${spec[key]}`);
-        }
-      }
-      if (spec.init !== 'he' && spec.init !== 'pytorch') {
-        throw new RangeError(`${where}: init must be 'he' or 'pytorch', got ${JSON.stringify(spec.init)}`);
-      }
-      return;
-    case 'dropout':
-      if (!(spec.p >= 0 && spec.p < 1)) throw new RangeError(`${where}: p must be in [0, 1), got ${spec.p}`);
-      return;
+    case 'linear': return checkLinear(spec, where);
+    case 'conv2d': return checkConv2d(spec, where);
+    case 'maxPool2d': return checkMaxPool2d(spec, where);
+    case 'dropout': return checkDropout(spec, where);
+    case 'flatten':
     case 'relu':
     case 'tanh':
     case 'sigmoid':
       return;
     default:
-      throw new TypeError(`layer ${index} is not a layer description (linear, relu, tanh, sigmoid, dropout): ${JSON.stringify(spec)}`);
+      throw new TypeError(`layer ${index} is not a layer description (${layerTypes.join(', ')}): ${JSON.stringify(spec)}`);
+  }
+}
+
+/** Layer `index` placed after an input of `input`'s shape; throws a RangeError naming it when the shapes don't fit. */
+export function planLayer(spec: LayerSpec, input: Shape, index: number): LayerPlan {
+  const where = `layer ${index} (${spec.type})`;
+  switch (spec.type) {
+    case 'linear': return planLinear(spec, input, where);
+    case 'conv2d': return planConv2d(spec, input, where);
+    case 'maxPool2d': return planMaxPool2d(spec, input, where);
+    case 'flatten': return planFlatten(spec, input);
+    case 'dropout': return planDropout(spec, input);
+    default: return planActivation(spec, input);
+  }
+}
+
+/** The layer as its constructor call, e.g. `linear(784, 10)`, `conv2d(1, 32, 3, stride 1, padding 0)`; other kinds by name. */
+export function describeLayer(spec: LayerSpec | undefined): string {
+  if (spec === undefined) return 'nothing';
+  switch (spec.type) {
+    case 'linear': return `linear(${spec.inFeatures}, ${spec.outFeatures})`;
+    case 'conv2d': return `conv2d(${spec.inChannels}, ${spec.outChannels}, ${spec.kernelSize}, stride ${spec.stride}, padding ${spec.padding})`;
+    case 'maxPool2d': return `maxPool2d(${spec.kernelSize}, ${spec.stride})`;
+    default: return spec.type;
   }
 }

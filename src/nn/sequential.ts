@@ -1,11 +1,12 @@
 import type { Engine } from '../engine/engine.js';
 import { Parameter } from '../engine/parameter.js';
 import { Random } from '../random.js';
-import { initLinear } from './init.js';
-import { checkLayer, type LayerSpec, type LinearSpec } from './layers.js';
+import { Batch } from './batch.js';
+import { checkLayer, type LayerSpec, planLayer } from './layers.js';
+import type { DropoutNode } from './layers/dropout.js';
+import { type Alloc, type LayerPlan, type Node, type Shape, sizeOf, type Source } from './layer.js';
 import { liveView } from './live-view.js';
 import { createLoss, type Loss, type LossName, lossNames } from './losses.js';
-import { activationNode, type DropoutNode, dropoutNode, fusedReluNode, linearNode, type Node, type Source } from './nodes.js';
 
 export interface SequentialOptions {
   /** Seeds the initial weights and the dropout masks (default 0). */
@@ -14,14 +15,20 @@ export interface SequentialOptions {
   maxBatch?: number;
   /** Default 'cross-entropy' (softmax + cross-entropy on the logits); 'mse' against one-hot labels. */
   loss?: LossName;
+  /**
+   * The shape of one input: [features], or [channels, height, width] for conv layers; or a dataset,
+   * whose rows × cols images give [first conv's inChannels, rows, cols] (or [rows·cols] before a
+   * linear layer). Default: [inFeatures] of a first linear layer.
+   */
+  inputShape?: Shape | { rows: number; cols: number };
 }
 
 /**
  * Layers applied in order, as PyTorch's nn.Sequential, over one static memory plan made here: all
  * parameters in one block (0.weight, 0.bias, 2.weight, … packed tightly in layer order, so an
  * optimizer updates them in one fused call), their gradients in a second block in the same order,
- * and the activations, their gradients, dropout masks and input/label staging for `maxBatch` rows.
- * Nothing is allocated after construction.
+ * and the activations, their gradients, the layers' own buffers and the input batch for `maxBatch`
+ * rows. Nothing is allocated after construction.
  */
 export function sequential(engine: Engine, layers: readonly LayerSpec[], options: SequentialOptions = {}): Sequential {
   return new Sequential(engine, layers, options);
@@ -30,28 +37,25 @@ export function sequential(engine: Engine, layers: readonly LayerSpec[], options
 export class Sequential {
   /** The layer descriptions (plain data, e.g. for a checkpoint's architecture). */
   readonly layers: readonly LayerSpec[];
+  readonly inputShape: Shape;
   readonly inputSize: number;
   readonly outputSize: number;
   readonly maxBatch: number;
   readonly seed: number;
   readonly loss: LossName;
+  /** The input batch `fit`, `evaluate` and the step API read and write. */
+  readonly batch: Batch;
   private readonly params: Parameter[] = [];
   private readonly nodes: Node[] = [];
   /** The dropout layers' generators, in layer order. */
   private readonly dropoutRngs: Random[] = [];
   private readonly blocks: number[] = [];
-  private readonly staged: number;
-  private readonly labels: number;
-  private readonly input: number;
+  /** The model's input: the batch being run (its inputs pointer is set before each run). */
+  private readonly input: { shape: Shape; size: number; out: number; dOut: number };
+  private labels = 0;
   private readonly classes: number;
   private readonly lossFn: Loss;
-  private readonly views: {
-    staged: () => Uint8Array;
-    labels: () => Uint8Array;
-    input: () => Float32Array;
-    output: () => Float32Array;
-    classes: () => Int32Array;
-  };
+  private readonly views: { output: () => Float32Array; classes: () => Int32Array };
   private isTraining = true;
   private isDisposed = false;
 
@@ -67,36 +71,58 @@ export class Sequential {
     this.seed = seed;
     this.maxBatch = maxBatch;
     this.loss = loss;
-    this.inputSize = (specs[0] as LinearSpec).inFeatures;
+    this.inputShape = Object.freeze([...inputShapeOf(specs, options.inputShape)]);
+    this.inputSize = sizeOf(this.inputShape);
+    // The plan: every shape checked before anything is allocated.
+    const plans: LayerPlan[] = [];
+    let shape = this.inputShape;
+    specs.forEach((spec, i) => {
+      plans.push(planLayer(spec, shape, i));
+      shape = plans[i]!.output;
+    });
+    if (shape.length !== 1) throw new RangeError(`the last layer gives [${shape.join(', ')}] per example; the loss needs [classes] (flatten() it)`);
+    this.outputSize = shape[0]!;
 
-    const alloc = (bytes: number) => {
+    const alloc: Alloc = (bytes) => {
       const ptr = engine.alloc(bytes);
       this.blocks.push(ptr);
       return ptr;
     };
     try {
-      this.allocParameters(specs, alloc);
-      this.staged = alloc(maxBatch * this.inputSize);
-      this.labels = alloc(maxBatch);
-      this.input = alloc(maxBatch * this.inputSize * 4);
+      this.allocParameters(plans, alloc);
+      this.batch = new Batch(engine, this.inputShape, maxBatch, alloc);
       this.classes = alloc(maxBatch * 4);
-      this.buildNodes(specs, dropoutRng, alloc);
-      this.outputSize = this.last.width;
-      this.lossFn = createLoss(loss, engine, this.outputSize, this.labels, maxBatch, alloc);
+      this.input = { shape: this.inputShape, size: this.inputSize, out: this.batch.inputs, dOut: 0 };
+      this.labels = this.batch.labels;
+      let x: Source = this.input;
+      let p = 0;
+      plans.forEach((plan, i) => {
+        const [weight, bias] = plan.params ? [this.params[p++], this.params[p++]] : [];
+        const node = plan.build({
+          engine, input: x, maxBatch, alloc, weight, bias,
+          fuseRelu: plan.fusesRelu === true && specs[i + 1]?.type === 'relu',
+          reluFused: specs[i]!.type === 'relu' && plans[i - 1]?.fusesRelu === true,
+          random: () => {
+            const own = dropoutRng.fork();
+            this.dropoutRngs.push(own);
+            return own;
+          },
+        });
+        this.nodes.push(node);
+        x = { shape: plan.output, size: sizeOf(plan.output), out: node.out, dOut: node.dOut };
+      });
+      this.lossFn = createLoss(loss, engine, this.outputSize, maxBatch, alloc);
     } catch (error) {
       if (!engine.disposed) for (const ptr of this.blocks) engine.free(ptr);
       throw error;
     }
     let p = 0;
-    for (const spec of specs) {
-      if (spec.type !== 'linear') continue;
-      initLinear(spec.init, spec.inFeatures, this.params[p]!.data, this.params[p + 1]!.data, initRng);
+    for (const plan of plans) {
+      if (!plan.params) continue;
+      plan.init!(this.params[p]!.data, this.params[p + 1]!.data, initRng);
       p += 2;
     }
     this.views = {
-      staged: liveView(engine, Uint8Array, this.staged, maxBatch * this.inputSize),
-      labels: liveView(engine, Uint8Array, this.labels, maxBatch),
-      input: liveView(engine, Float32Array, this.input, maxBatch * this.inputSize),
       output: liveView(engine, Float32Array, this.last.out, maxBatch * this.outputSize),
       classes: liveView(engine, Int32Array, this.classes, maxBatch),
     };
@@ -129,7 +155,8 @@ export class Sequential {
     const result = new Float32Array(n * this.outputSize);
     for (let start = 0; start < n; start += this.maxBatch) {
       const rows = Math.min(this.maxBatch, n - start);
-      this.views.input().set(x.subarray(start * this.inputSize, (start + rows) * this.inputSize));
+      this.batch.load(x.subarray(start * this.inputSize, (start + rows) * this.inputSize), undefined, rows);
+      this.use(rows);
       this.run(rows, this.isTraining);
       result.set(this.views.output().subarray(0, rows * this.outputSize), start * this.outputSize);
     }
@@ -142,7 +169,8 @@ export class Sequential {
     const result = new Int32Array(n);
     for (let start = 0; start < n; start += this.maxBatch) {
       const rows = Math.min(this.maxBatch, n - start);
-      this.loadInputs(inputs.subarray(start * this.inputSize, (start + rows) * this.inputSize), rows);
+      this.batch.load(inputs.subarray(start * this.inputSize, (start + rows) * this.inputSize), undefined, rows);
+      this.use(rows);
       this.run(rows, false);
       this.engine.kernels.argmaxRows(rows, this.outputSize, this.last.out, this.classes);
       result.set(this.views.classes().subarray(0, rows), start);
@@ -150,63 +178,62 @@ export class Sequential {
     return result;
   }
 
-  // The step API `fit` and `evaluate` use: stage a batch, then kernel calls on fixed buffers.
+  // The step API `trainStep`, `fit` and `evaluate` use: a batch in `model.batch`, then kernel calls on fixed buffers.
 
-  /** Live view of the u8 image staging buffer (maxBatch × inputSize); `loadStaged` normalises it. */
+  /** Live view of the batch's u8 image staging area (maxBatch × inputSize); `loadStaged` scales it. */
   get stagedImages(): Uint8Array {
     this.assertLive();
-    return this.views.staged();
+    return this.batch.stagedImages;
   }
 
-  /** Live view of the u8 labels buffer (maxBatch) the loss and accuracy read. */
+  /** Live view of the batch's u8 labels (maxBatch), which the loss and accuracy read. */
   get stagedLabels(): Uint8Array {
     this.assertLive();
-    return this.views.labels();
+    return this.batch.stagedLabels;
   }
 
   /** Input rows ← staged images / 255, inside linear memory. */
   loadStaged(n: number): void {
-    this.checkRows(n);
-    this.engine.kernels.normalizeU8(n * this.inputSize, this.staged, this.input, 255);
+    this.assertLive();
+    this.batch.scaleStaged(n);
   }
 
   /** Stages n rows of inputs (u8 images are divided by 255, floats are copied) and their labels. */
   loadBatch(inputs: Uint8Array | Float32Array, labels: Uint8Array, n: number): void {
     this.checkInputs(inputs, n);
-    this.checkRows(n);
-    if (!(labels instanceof Uint8Array) || labels.length < n) throw new RangeError(`labels must be a Uint8Array of at least ${n} entries`);
-    this.loadInputs(inputs.subarray(0, n * this.inputSize), n);
-    this.views.labels().set(labels.subarray(0, n));
+    this.batch.load(inputs, labels, n);
   }
 
-  /** Forward on the staged batch in the current mode, then the loss, then the gradients (accumulated into `grad`, as PyTorch). */
-  lossAndBackward(n: number): number {
-    this.checkRows(n);
+  /**
+   * Forward on a batch in the current mode, the loss, then the gradients (accumulated into `grad`, as
+   * PyTorch): on all rows `batch` holds, or on the first n rows of `model.batch`.
+   */
+  lossAndBackward(rows: number | Batch = this.batch): number {
+    const n = this.use(rows);
     this.run(n, this.isTraining);
-    const loss = this.lossFn.compute(n, this.last.out, this.last.dOut);
+    const loss = this.lossFn.compute(n, this.last.out, this.labels, this.last.dOut);
     for (let i = this.nodes.length - 1; i >= 0; i--) this.nodes[i]!.backward(n);
     return loss;
   }
 
-  /** Forward on the staged batch in the current mode and its loss, without gradients. */
-  lossOnly(n: number): number {
-    this.checkRows(n);
+  /** Forward on a batch (as lossAndBackward) in the current mode and its loss, without gradients. */
+  lossOnly(rows: number | Batch = this.batch): number {
+    const n = this.use(rows);
     this.run(n, this.isTraining);
-    return this.lossFn.compute(n, this.last.out, 0);
+    return this.lossFn.compute(n, this.last.out, this.labels, 0);
   }
 
-  /** How many of the last forward's n rows have their label as argmax. */
-  correctCount(n: number): number {
-    this.checkRows(n);
+  /** How many rows of the last forward have their label as argmax (its batch, or its first n rows). */
+  correctCount(rows: number | Batch = this.batch): number {
+    const n = typeof rows === 'number' ? this.checkRows(rows) : this.checkRows(rows.rows);
     return this.engine.kernels.accuracyCount(n, this.outputSize, this.last.out, this.labels);
   }
 
   /** The dropout mask of layer `index` from the last training forward (live view; for inspection and tests). */
   dropoutMask(index: number): Float32Array {
     this.assertLive();
-    const node = this.nodes[index];
     if (this.layers[index]?.type !== 'dropout') throw new RangeError(`layer ${index} is not a dropout layer`);
-    return (node as DropoutNode).mask;
+    return (this.nodes[index] as DropoutNode).mask;
   }
 
   /** The state of each dropout layer's generator, in layer order (empty without dropout): where its masks go on. */
@@ -242,13 +269,12 @@ export class Sequential {
     return this.nodes[this.nodes.length - 1]!;
   }
 
-  private allocParameters(specs: readonly LayerSpec[], alloc: (bytes: number) => number): void {
+  private allocParameters(plans: readonly LayerPlan[], alloc: Alloc): void {
     const shapes: [string, number[]][] = [];
-    specs.forEach((spec, i) => {
-      if (spec.type !== 'linear') return;
-      shapes.push([`${i}.weight`, [spec.outFeatures, spec.inFeatures]], [`${i}.bias`, [spec.outFeatures]]);
+    plans.forEach((plan, i) => {
+      if (plan.params) shapes.push([`${i}.weight`, plan.params.weight], [`${i}.bias`, plan.params.bias]);
     });
-    const total = shapes.reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
+    const total = shapes.reduce((sum, [, shape]) => sum + sizeOf(shape), 0);
     const data = alloc(total * 4);
     const grad = alloc(total * 4);
     let offset = 0;
@@ -259,40 +285,8 @@ export class Sequential {
     }
   }
 
-  private buildNodes(specs: readonly LayerSpec[], dropoutRng: Random, alloc: (bytes: number) => number): void {
-    let x: Source = { width: this.inputSize, out: this.input, dOut: 0 };
-    let p = 0;
-    specs.forEach((spec, i) => {
-      let node: Node;
-      if (spec.type === 'linear') {
-        const fuseRelu = specs[i + 1]?.type === 'relu';
-        node = linearNode(this.engine, x, this.params[p]!, this.params[p + 1]!, fuseRelu, this.maxBatch, alloc);
-        p += 2;
-      } else if (spec.type === 'relu' && specs[i - 1]?.type === 'linear') {
-        node = fusedReluNode(this.engine, x);
-      } else if (spec.type === 'dropout') {
-        const rng = dropoutRng.fork();
-        this.dropoutRngs.push(rng);
-        node = dropoutNode(this.engine, spec.p, x, rng, this.maxBatch, alloc);
-      } else {
-        node = activationNode(this.engine, spec.type, x, this.maxBatch, alloc);
-      }
-      this.nodes.push(node);
-      x = node;
-    });
-  }
-
   private run(n: number, training: boolean): void {
     for (const node of this.nodes) node.forward(n, training);
-  }
-
-  private loadInputs(inputs: Uint8Array | Float32Array, n: number): void {
-    if (inputs instanceof Float32Array) {
-      this.views.input().set(inputs);
-    } else {
-      this.views.staged().set(inputs);
-      this.loadStaged(n);
-    }
   }
 
   private checkInputs(inputs: Uint8Array | Float32Array, n: number): void {
@@ -306,11 +300,25 @@ export class Sequential {
     }
   }
 
-  private checkRows(n: number): void {
+  private checkRows(n: number): number {
     this.assertLive();
     if (!Number.isSafeInteger(n) || n < 1 || n > this.maxBatch) {
       throw new RangeError(`a batch must have 1 to maxBatch = ${this.maxBatch} rows, got ${n}`);
     }
+    return n;
+  }
+
+  /** Points the model's input and labels at `rows`' batch (model.batch for a row count); returns the rows to run. */
+  private use(rows: number | Batch): number {
+    const batch = typeof rows === 'number' ? this.batch : rows;
+    if (!(batch instanceof Batch) || batch.engine !== this.engine) throw new TypeError('batch must be a Batch of this model\'s engine');
+    if (batch.size !== this.inputSize || batch.shape.some((d, i) => d !== this.inputShape[i])) {
+      throw new RangeError(`the batch holds [${batch.shape.join(', ')}] examples, the model takes [${this.inputShape.join(', ')}]`);
+    }
+    const n = this.checkRows(typeof rows === 'number' ? rows : batch.rows);
+    this.input.out = batch.inputs;
+    this.labels = batch.labels;
+    return n;
   }
 
   private assertLive(): void {
@@ -318,18 +326,29 @@ export class Sequential {
   }
 }
 
-/** Checks every layer and that their widths chain; returns frozen copies. */
+/** Checks every layer's own fields; returns frozen copies. */
 function checkLayers(layers: readonly LayerSpec[]): readonly LayerSpec[] {
   if (!Array.isArray(layers) || layers.length === 0) throw new TypeError('layers must be a non-empty array of layer descriptions');
   layers.forEach(checkLayer);
-  if (layers[0]!.type !== 'linear') throw new RangeError(`layer 0 must be linear (it fixes the input size), got ${layers[0]!.type}`);
-  let width = 0;
-  layers.forEach((spec, i) => {
-    if (spec.type !== 'linear') return;
-    if (i > 0 && spec.inFeatures !== width) {
-      throw new RangeError(`layer ${i} (linear) takes ${spec.inFeatures} inputs, but the layers before it give ${width}`);
-    }
-    width = spec.outFeatures;
-  });
   return Object.freeze(layers.map((spec) => Object.freeze({ ...spec })));
+}
+
+/** The model's input shape from the option, or from a first linear layer. */
+function inputShapeOf(specs: readonly LayerSpec[], option: SequentialOptions['inputShape']): Shape {
+  const first = specs[0]!;
+  if (option === undefined) {
+    if (first.type === 'linear') return [first.inFeatures];
+    throw new RangeError(`layer 0 must be linear (it fixes the input size), or give inputShape (e.g. [1, 28, 28] before ${first.type})`);
+  }
+  if (Array.isArray(option)) {
+    if (option.length === 0 || !option.every((d) => Number.isSafeInteger(d) && d >= 1)) {
+      throw new RangeError(`inputShape must be a non-empty list of positive integers, got ${JSON.stringify(option)}`);
+    }
+    return option;
+  }
+  const { rows, cols } = option as { rows: number; cols: number };
+  if (!(Number.isSafeInteger(rows) && rows >= 1 && Number.isSafeInteger(cols) && cols >= 1)) {
+    throw new RangeError(`inputShape must be a shape or a dataset with positive integer rows and cols, got rows ${rows}, cols ${cols}`);
+  }
+  return first.type === 'conv2d' ? [first.inChannels, rows, cols] : [rows * cols];
 }

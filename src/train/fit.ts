@@ -1,7 +1,4 @@
-import { nodeModules, saveCheckpointFile } from '../checkpoint/checkpoint-file.js';
-import { resumePoint, type Resume } from '../checkpoint/fit-progress.js';
-import type { CheckpointInput } from '../checkpoint/save-checkpoint.js';
-import { batchRanges, gatherBatch, shuffledIndices } from '../data/batches.js';
+import { batchRanges, shuffledIndices } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -9,7 +6,9 @@ import { applySchedule, type Schedule } from '../optim/schedules.js';
 import { Random } from '../random.js';
 import { checkData } from './check-data.js';
 import { evaluate } from './evaluate.js';
+import { type FitProgress, resumePoint, type Resume } from './fit-progress.js';
 import type { EpochRecord, History, StepRecord } from './history.js';
+import { trainStep } from './train-step.js';
 
 export interface FitOptions {
   /** Passes over the training set (default 1). */
@@ -26,6 +25,7 @@ export interface FitOptions {
   validation?: Dataset;
   /** Sets the optimizer's lr/momentum before every step from the global step (0-based, counted across epochs). */
   schedule?: Schedule;
+  /** After each step's update (and its accuracy count): the model may be evaluated here. */
   onStep?: (record: StepRecord) => void;
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
   /** Training stops between steps once aborted; the history so far is returned. */
@@ -33,17 +33,26 @@ export interface FitOptions {
   /** Continues a run where `loadCheckpoint` (its result) left it; give the options the run was started with. */
   resume?: Resume;
   /**
-   * Every `every` steps, and when aborted, a checkpoint: in Node, `path` is replaced atomically with it
-   * (saveCheckpointFile); or `save` gets what saveCheckpoint takes (read it before awaiting: training goes
-   * on after). Exactly one of the two.
+   * Every `every` steps, and when aborted, `save` gets what saveCheckpoint takes (read it before
+   * awaiting: training goes on after). In Node, `checkpointFile(path)` saves to a file atomically.
    */
   checkpoint?: CheckpointOption;
 }
 
-export type CheckpointOption = { every: number } & (
-  | { path: string; save?: undefined }
-  | { save: (input: CheckpointInput) => void | Promise<void>; path?: undefined }
-);
+/** What `fit` hands a checkpoint's `save`: the fields of saveCheckpoint's input. */
+export interface FitCheckpoint {
+  model: Sequential;
+  optimizer: Optimizer;
+  schedule?: Schedule;
+  history: History;
+  step: number;
+  progress: FitProgress;
+}
+
+export interface CheckpointOption {
+  every: number;
+  save: (input: FitCheckpoint) => void | Promise<void>;
+}
 
 /** How often `fit` lets the event loop run (timers, abort signals, progress output). */
 const YIELD_EVERY_MS = 50;
@@ -51,8 +60,8 @@ const YIELD_EVERY_MS = 50;
 export const DIVERGENCE_FACTOR = 1e3;
 
 /**
- * Trains `model` on `train` with `optimizer`: per step, zero the gradients, forward + loss + backward on
- * a batch gathered into the model's staging buffers, then one optimizer step. Asynchronous: it yields to
+ * Trains `model` on `train` with `optimizer`: per step, a batch gathered into `model.batch`, then
+ * `trainStep`. Asynchronous: it yields to
  * the event loop every ~50 ms so signals and progress callbacks run, and otherwise allocates nothing per
  * step. Divergence (a loss that is NaN/±Inf or above 1000 × the first loss) stops training before that
  * step's update and is reported in `diverged`, not thrown. The model's train/eval mode is restored on return.
@@ -75,7 +84,7 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
   const order = new Uint32Array(train.count).map((_, i) => i);
   const ranges = batchRanges(train.count, batchSize, dropLast);
   if (ranges.length === 0) throw new RangeError(`train has ${train.count} examples: no batch of ${batchSize}${dropLast ? ' (dropLast)' : ''}`);
-  const saveTo = checkpoint && checkpointSaver(checkpoint);
+  const saveTo = checkpoint && checkSaver(checkpoint);
   const batchOrder = { count: train.count, batchSize, seed, shuffle, dropLast };
   const start = resumePoint(resume, batchOrder);
   const history: History = resume?.history ? structuredClone(resume.history) : { steps: [], epochs: [], diverged: false };
@@ -104,24 +113,23 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
           if (step % (checkpoint?.every ?? 1) !== 0) await save(batch);
           return history;
         }
-        const n = gatherBatch(train, order, ranges[batch]!.start, ranges[batch]!.end, model.stagedImages, model.stagedLabels);
-        model.loadStaged(n);
+        model.batch.gather(train, order, ranges[batch]!.start, ranges[batch]!.end);
         if (schedule) applySchedule(schedule, optimizer, step);
-        optimizer.zeroGrad();
-        model.train();
-        const loss = model.lossAndBackward(n);
-        if (step === 0) firstLoss = loss;
-        const record = { step, loss, lr: optimizer.lr, momentum: optimizer.momentum };
+        const result = trainStep(model, optimizer, model.batch, (loss) => {
+          if (step === 0) firstLoss = loss;
+          return Number.isFinite(loss) && loss <= DIVERGENCE_FACTOR * firstLoss;
+        });
+        const record = { step, loss: result.loss, lr: optimizer.lr, momentum: optimizer.momentum };
         history.steps.push(record);
-        onStep?.(record);
-        if (!Number.isFinite(loss) || loss > DIVERGENCE_FACTOR * firstLoss) {
-          history.diverged = { step, loss };
+        if (!result.updated) {
+          history.diverged = { step, loss: result.loss };
+          onStep?.(record);
           return history;
         }
-        optimizer.step();
-        lossSum += loss * n;
-        correct += model.correctCount(n);
-        seen += n;
+        onStep?.(record);
+        lossSum += result.loss * result.rows;
+        correct += result.correct;
+        seen += result.rows;
         step++;
         if (checkpoint && step % checkpoint.every === 0) await save(batch + 1);
       }
@@ -143,19 +151,11 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
   }
 }
 
-function checkpointSaver(checkpoint: CheckpointOption): (input: CheckpointInput) => void | Promise<void> {
-  const { every, path, save } = checkpoint;
+function checkSaver(checkpoint: CheckpointOption): CheckpointOption['save'] {
+  const { every, save } = checkpoint;
   if (!(Number.isSafeInteger(every) && every >= 1)) throw new RangeError(`checkpoint.every must be an integer ≥ 1, got ${every}`);
-  if ((path === undefined) === (save === undefined)) {
-    throw new TypeError(`checkpoint needs exactly one of path (a file, in Node) and save (a function), got ${path === undefined ? 'neither' : 'both'}`);
-  }
-  if (save !== undefined) {
-    if (typeof save !== 'function') throw new TypeError(`checkpoint.save must be a function, got ${typeof save}`);
-    return save;
-  }
-  if (typeof path !== 'string' || path === '') throw new TypeError(`checkpoint.path must be a non-empty string, got ${JSON.stringify(path)}`);
-  nodeModules("fit's checkpoint.path"); // before training, not at the first save
-  return (input) => saveCheckpointFile(path, input);
+  if (typeof save !== 'function') throw new TypeError(`checkpoint.save must be a function, got ${typeof save}`);
+  return save;
 }
 
 function yieldToEventLoop(): Promise<void> {

@@ -12,6 +12,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.wasm': 'application/wasm',
+  '.gz': 'application/gzip',
 };
 
 export interface StaticServer {
@@ -22,12 +23,18 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves the files under `root` on a free localhost port, as any static host would; a folder serves its index.html. */
-export async function serveStatic(root: string): Promise<StaticServer> {
+/**
+ * Serves the files under `root` on a free localhost port, as any static host would (a .gz file as it is,
+ * like `python3 -m http.server`); a folder serves its index.html. `fault(path)` may answer a request with
+ * an error status instead.
+ */
+export async function serveStatic(root: string, fault: (path: string) => number | undefined = () => undefined): Promise<StaticServer> {
   const requests: string[] = [];
   const server: Server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     requests.push(path);
+    const status = fault(path);
+    if (status !== undefined) return void response.writeHead(status, { 'Content-Type': 'text/plain' }).end('failed on purpose');
     let file = normalize(join(root, path));
     if (file !== root && !file.startsWith(root + sep)) return void response.writeHead(403).end();
     try {

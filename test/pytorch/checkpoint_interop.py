@@ -1,6 +1,9 @@
-"""PyTorch's side of test/pytorch-checkpoint.test.ts: follows the README's "In PyTorch" recipes.
+"""PyTorch's side of test/pytorch-checkpoint.test.ts: follows the README's "In PyTorch" recipes, and writes
+test/fixtures/pytorch/checkpoint-interop.json and torch-{f32,f64,named}.safetensors (with --check, compares the
+live PyTorch with them; see fixture_files.py).
 
-heavyball -> PyTorch: each checkpoint is loaded into the nn.Sequential its `heavyball.architecture` describes
+heavyball -> PyTorch: each checkpoint heavyball wrote (heavyball-<i>.safetensors, with x and the gradients in
+checkpoint-inputs.json, committed by test/pytorch/fixtures.mjs) is loaded into the nn.Sequential its `heavyball.architecture` describes
 (strictly from the non-`optimizer.` tensors), run on `x` in eval mode, and its optimizer state is put into
 torch.optim as the README says and stepped once with the given gradients.
 PyTorch -> heavyball: a seeded nn.Sequential's state dict is written as safetensors (plus an F64 one and
@@ -9,20 +12,19 @@ one with named submodules, which heavyball must refuse), with its logits on `x`.
 The `safetensors` package is not available, so load_file and save_file implement the format
 (https://github.com/huggingface/safetensors): a u64 little-endian header length N, N bytes of JSON header
 {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}, then the data buffer.
-Float32 arrays cross JSON as their uint32 bit patterns.
+Float32 arrays cross JSON as base64 of their little-endian bytes.
 """
 import copy
 import json
 import math
-import os
 import struct
-import sys
 from collections import OrderedDict
 
 import numpy as np
 import torch
 from torch import nn
 
+from fixture_files import FIXTURES, f32, from_f32, json_bytes, main
 from optimizer_reference import _single_tensor_adam
 
 DTYPES = {"F32": (torch.float32, np.dtype("<f4")), "F64": (torch.float64, np.dtype("<f8"))}
@@ -48,8 +50,8 @@ def load_file(path):
     return tensors, metadata
 
 
-def save_file(tensors, path, metadata=None):
-    """Writes `tensors` in order, the header space-padded so that 8 + N is a multiple of 8."""
+def save_file(tensors, metadata=None):
+    """The file's bytes: `tensors` in order, the header space-padded so that 8 + N is a multiple of 8."""
     header, chunks, offset = {}, [], 0
     if metadata:
         header["__metadata__"] = metadata
@@ -61,16 +63,7 @@ def save_file(tensors, path, metadata=None):
         offset += len(raw)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
-
-
-def bits(tensor):
-    return tensor.detach().contiguous().float().numpy().view("<u4").ravel().tolist()
-
-
-def from_bits(values, shape):
-    return torch.from_numpy(np.array(values, dtype="<u4").view("<f4").copy()).reshape(shape)
+    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
 MODULES = {
@@ -135,7 +128,7 @@ def adam_step_2x(opt):
 
 
 def from_heavyball(case, x):
-    tensors, meta = load_file(case["file"])
+    tensors, meta = load_file(FIXTURES / case["file"])
     layers = json.loads(meta["heavyball.architecture"])["layers"]
     model = build(layers)
     model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optimizer.")})
@@ -152,15 +145,15 @@ def from_heavyball(case, x):
     record = json.loads(meta["heavyball.optimizer"])
     opt = optimizer_from(record, model, tensors)
     for name, p in model.named_parameters():
-        p.grad = from_bits(case["grad"][name], p.shape)
+        p.grad = from_f32(case["grad"][name], p.shape)
     out = {
         "step": meta["heavyball.step"],
         "layers": layers,
         "stateDictKeys": list(model.state_dict().keys()),
         "missingKeys": loose.missing_keys,
         "unexpectedKeys": loose.unexpected_keys,
-        "logits": bits(logits),
-        "transposed": bits(transposed),
+        "logits": f32(logits),
+        "transposed": f32(transposed),
         "magnitude": magnitude(model, x),
     }
     if record["kind"] == "Adam":
@@ -174,32 +167,34 @@ def from_heavyball(case, x):
         adam_step_2x(opt)
     else:
         opt.step()
-    out["stepped"] = {name: bits(p) for name, p in model.named_parameters()}
+    out["stepped"] = {name: f32(p) for name, p in model.named_parameters()}
     return out
 
 
-def from_torch(spec, x, directory):
-    torch.manual_seed(spec["seed"])
+def from_torch(seed, x):
+    """A seeded nn.Sequential's state dict as safetensors, as F32, with one F64 tensor, and with named
+    submodules; its logits on x."""
+    torch.manual_seed(seed)
     model = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 3))
     state = model.state_dict()
-    paths = {kind: os.path.join(directory, f"torch-{kind}.safetensors") for kind in ("f32", "f64", "named")}
-    save_file({k: v.float().contiguous() for k, v in state.items()}, paths["f32"])
-    save_file({k: v.double() if k == "2.bias" else v for k, v in state.items()}, paths["f64"])
     named = nn.Sequential(OrderedDict([("fc1", nn.Linear(20, 16)), ("act", nn.ReLU()), ("fc2", nn.Linear(16, 3))]))
-    save_file(named.state_dict(), paths["named"])
+    files = {
+        "torch-f32.safetensors": save_file({k: v.float().contiguous() for k, v in state.items()}),
+        "torch-f64.safetensors": save_file({k: v.double() if k == "2.bias" else v for k, v in state.items()}),
+        "torch-named.safetensors": save_file(named.state_dict()),
+    }
     with torch.no_grad():
         logits = model(x)
-    return {"files": paths, "logits": bits(logits), "magnitude": magnitude(model, x)}
+    return files, {"logits": f32(logits), "magnitude": magnitude(model, x)}
 
 
-def main():
-    request = json.load(sys.stdin)
-    torch.set_num_threads(1)
-    x = from_bits(request["x"], (-1, 20))
-    json.dump({
-        "heavyball": [from_heavyball(case, x) for case in request["heavyball"]],
-        "torch": from_torch(request["torch"], x, request["dir"]),
-    }, sys.stdout)
+def fixtures():
+    inputs = json.loads((FIXTURES / "checkpoint-inputs.json").read_text())
+    x = from_f32(inputs["x"], (-1, 20))
+    files, from_torch_outputs = from_torch(3, x)
+    outputs = {"heavyball": [from_heavyball(case, x) for case in inputs["cases"]], "torch": from_torch_outputs}
+    return {"checkpoint-interop.json": json_bytes(outputs), **files}
 
 
-main()
+if __name__ == "__main__":
+    main("checkpoint_interop.py", fixtures)

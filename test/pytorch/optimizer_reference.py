@@ -1,31 +1,24 @@
-"""PyTorch's optimizers on the cases of test/pytorch-optimizers.test.ts.
+"""PyTorch's optimizers on the cases of test/pytorch-optimizers.test.ts: writes
+test/fixtures/pytorch/optimizers.json (with --check, compares the live PyTorch with it; see fixture_files.py).
 
-Reads a JSON list of cases on stdin:
-  {"optimizer": "SGD" | "RMSprop" | "Adam" | "AdamW", "options": {torch's keyword arguments},
-   "params": [bits, ...], "steps": [{"grads": [bits, ...], "lr"?: x, "momentum"?: x}, ...]}
-where bits are float32 bit patterns (uint32). Before each step the step's lr and momentum (betas[0] for
-Adam) go into the param group, as a schedule would set them. Prints, per case, the parameters after
-every step and the final state tensors, as bit patterns:
-  {"trajectory": [[bits per param] per step], "state": {name: [bits per param]}}
+Each case's float32 parameters and gradients come from numpy's generator seeded 1000 + its index. Before
+each step the step's lr and momentum (betas[0] for Adam) go into the param group, as a schedule would set
+them. The fixture holds, per case, heavyball's options, the inputs, the parameters after every step and
+the final state tensors, every float32 array as base64 of its little-endian bytes:
+  {"kind", "name", "options", "params": [per param], "steps": [{"grads": [per param], "lr"?, "momentum"?}],
+   "trajectory": [[per param] per step], "state": {name: [per param]}}
 
 SGD and non-centered RMSprop are torch.optim's own classes (1.13's single-tensor code is the same as
 2.x's for these). Adam, AdamW and centered RMSprop are transcribed from PyTorch 2.x's single-tensor code,
 which updates the running averages with lerp_ where 1.13 used mul_().add_(); heavyball follows 2.x.
 """
-import json
 import math
-import sys
+import re
 
 import numpy as np
 import torch
 
-
-def tensor(bits):
-    return torch.from_numpy(np.array(bits, dtype=np.uint32).view(np.float32).copy())
-
-
-def bits(t):
-    return t.detach().numpy().view(np.uint32).tolist()
+from fixture_files import f32, from_f32, json_bytes, main
 
 
 def _single_tensor_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
@@ -178,28 +171,112 @@ def optimizer(kind, params, options):
 
 
 def run(case):
-    params = [tensor(b).requires_grad_() for b in case['params']]
-    opt = optimizer(case['optimizer'], params, case['options'])
+    params = [from_f32(b).requires_grad_() for b in case["params"]]
+    opt = optimizer(case["kind"], params, torch_options(case["options"]))
     group = opt.param_groups[0]
     trajectory = []
-    for step in case['steps']:
-        if 'lr' in step:
-            group['lr'] = step['lr']
-        if 'momentum' in step:
-            if 'betas' in group:
-                group['betas'] = (step['momentum'], group['betas'][1])
+    for step in case["steps"]:
+        if "lr" in step:
+            group["lr"] = step["lr"]
+        if "momentum" in step:
+            if "betas" in group:
+                group["betas"] = (step["momentum"], group["betas"][1])
             else:
-                group['momentum'] = step['momentum']
-        for p, g in zip(params, step['grads']):
-            p.grad = tensor(g)
+                group["momentum"] = step["momentum"]
+        for p, g in zip(params, step["grads"]):
+            p.grad = from_f32(g)
         opt.step()
-        trajectory.append([bits(p) for p in params])
+        trajectory.append([f32(p) for p in params])
     names = {name for p in params for name, v in opt.state[p].items()
              if isinstance(v, torch.Tensor) and v.shape == p.shape}
-    state = {name: [bits(opt.state[p][name]) for p in params] for name in sorted(names)}
-    return {'trajectory': trajectory, 'state': state}
+    state = {name: [f32(opt.state[p][name]) for p in params] for name in sorted(names)}
+    return {**case, "trajectory": trajectory, "state": state}
 
 
-if __name__ == '__main__':
-    torch.set_num_threads(1)
-    json.dump([run(case) for case in json.load(sys.stdin)], sys.stdout)
+def torch_options(options):
+    """heavyball's camelCase options as torch's keyword arguments (weightDecay -> weight_decay)."""
+    return {re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), k): v for k, v in options.items()}
+
+
+def amsgrad_scale(t):
+    """Gradients alternately large and small, so that AMSGrad's running maximum exceeds exp_avg_sq."""
+    return 4 if t % 3 == 1 else 0.25
+
+
+def case(kind, name, options, sizes=(37, 129), steps=6, schedule=None, grad_scale=None):
+    """Two parameters (sizes that are not multiples of 4 run the SIMD body and the scalar tail); `schedule(t)`
+    gives the lr and momentum set before step t (1-based), `grad_scale(t)` the scale of its gradients."""
+    return {"kind": kind, "name": name, "options": options, "sizes": sizes, "steps": steps,
+            "schedule": schedule or (lambda t: {}), "grad_scale": grad_scale or (lambda t: 1)}
+
+
+CASES = [
+    case("SGD", "plain", {"lr": 0.1}),
+    case("SGD", "momentum 0.9", {"lr": 0.05, "momentum": 0.9}),
+    case("SGD", "momentum with dampening 0.3", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3}, sizes=(130, 39)),
+    case("SGD", "Nesterov", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    case("SGD", "weight decay, maximize", {"lr": 0.1, "weightDecay": 0.01, "maximize": True}),
+    case("SGD", "Nesterov, weight decay, maximize",
+         {"lr": 0.02, "momentum": 0.8, "nesterov": True, "weightDecay": 0.05, "maximize": True}, sizes=(6, 131)),
+    case("SGD", "momentum, dampening, weight decay", {"lr": 0.03, "momentum": 0.5, "dampening": 0.3, "weightDecay": 1e-3}),
+    case("SGD", "lr and momentum changed every step", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}, steps=8,
+         schedule=lambda t: {"lr": 0.1 * 0.7 ** t, "momentum": [0.9, 0.85, 0.8, 0.5, 0.95, 0.6, 0.7, 0.9][t - 1]}),
+    # PyTorch's buffer is None until the first step with momentum, which clones the gradient (no dampening).
+    case("SGD", "momentum switched on mid-run, off and on again", {"lr": 0.05, "dampening": 0.3}, steps=8,
+         schedule=lambda t: {"momentum": [0, 0, 0.9, 0.9, 0, 0, 0.5, 0.5][t - 1]}),
+    case("RMSprop", "defaults", {}),
+    case("RMSprop", "momentum 0.9", {"lr": 0.01, "momentum": 0.9}),
+    case("RMSprop", "weight decay, maximize, alpha 0.9",
+         {"lr": 0.05, "alpha": 0.9, "weightDecay": 0.1, "maximize": True}, sizes=(130, 39)),
+    case("RMSprop", "momentum, weight decay, maximize, eps 1e-3",
+         {"lr": 0.02, "momentum": 0.5, "weightDecay": 0.05, "maximize": True, "eps": 1e-3}),
+    # PyTorch creates the buffer at the first step only if momentum > 0 then; switching it on later is a KeyError.
+    case("RMSprop", "lr and momentum changed, momentum off and on again", {"lr": 0.01, "momentum": 0.9}, steps=7,
+         schedule=lambda t: {"lr": 0.004 if t >= 4 else 0.01, "momentum": [0.9, 0.9, 0.5, 0, 0, 0.5, 0.9][t - 1]}),
+    case("RMSprop", "centered", {"centered": True}),
+    case("RMSprop", "centered, momentum, alpha 0.9", {"centered": True, "momentum": 0.9, "alpha": 0.9}, sizes=(6, 131)),
+    # 1 - alpha = 0.7 >= 0.5 takes lerp's other formula, end - (1 - w)·(end - start).
+    case("RMSprop", "centered, alpha 0.3", {"centered": True, "alpha": 0.3, "lr": 0.005}),
+    case("RMSprop", "centered, weight decay, maximize, lr changed",
+         {"centered": True, "weightDecay": 0.1, "maximize": True, "momentum": 0.3}, steps=8,
+         schedule=lambda t: {"lr": 0.01 / t}),
+    case("Adam", "defaults", {}),
+    case("Adam", "lr 0.1, AMSGrad, betas [0.9, 0.5]", {"lr": 0.1, "betas": [0.9, 0.5], "amsgrad": True}, steps=8,
+         grad_scale=amsgrad_scale),
+    case("Adam", "L2 weight decay, maximize, eps 0.1, betas [0.8, 0.999]",
+         {"lr": 0.1, "weightDecay": 0.1, "maximize": True, "eps": 0.1, "betas": [0.8, 0.999]}, sizes=(130, 39)),
+    # 1 - beta1 = 0.7 >= 0.5 takes lerp's other formula.
+    case("Adam", "betas [0.3, 0.9]", {"lr": 0.01, "betas": [0.3, 0.9]}),
+    case("Adam", "AMSGrad, weight decay, maximize",
+         {"lr": 0.05, "amsgrad": True, "weightDecay": 0.05, "maximize": True, "betas": [0.9, 0.6]}, sizes=(6, 131),
+         grad_scale=amsgrad_scale),
+    case("Adam", "lr and betas[0] changed (bias correction from the current beta1)", {"lr": 0.1}, steps=8,
+         schedule=lambda t: {"lr": 0.1 / t, "momentum": [0.9, 0.9, 0.8, 0.8, 0.3, 0.6, 0.95, 0.9][t - 1]}),
+    case("AdamW", "defaults but lr (weight decay 1e-2)", {"lr": 0.01}),
+    case("AdamW", "AMSGrad, weight decay 0.5, betas [0.9, 0.5]",
+         {"lr": 0.1, "betas": [0.9, 0.5], "weightDecay": 0.5, "amsgrad": True}, steps=8, grad_scale=amsgrad_scale),
+    case("AdamW", "maximize, betas [0.4, 0.99], lr changed",
+         {"lr": 0.05, "betas": [0.4, 0.99], "weightDecay": 0.1, "maximize": True}, sizes=(130, 39),
+         schedule=lambda t: {"lr": 0.02 if t >= 3 else 0.05}),
+]
+
+
+def inputs(c, seed):
+    """The case's parameters, and per step its gradients and the lr and momentum set before it."""
+    rng = np.random.default_rng(seed)
+
+    def normals(n, scale=1):
+        return (scale * rng.standard_normal(n)).astype(np.float32)
+
+    params = [f32(normals(n)) for n in c["sizes"]]
+    steps = [{"grads": [f32(normals(n, c["grad_scale"](t))) for n in c["sizes"]], **c["schedule"](t)}
+             for t in range(1, c["steps"] + 1)]
+    return {"kind": c["kind"], "name": c["name"], "options": c["options"], "params": params, "steps": steps}
+
+
+def fixtures():
+    return {"optimizers.json": json_bytes([run(inputs(c, 1000 + i)) for i, c in enumerate(CASES)])}
+
+
+if __name__ == "__main__":
+    main("optimizer_reference.py", fixtures)

@@ -1,3 +1,4 @@
+import * as conv from './conv.js';
 import type { Heap } from './heap.js';
 import * as gemm from './gemm.js';
 import * as nn from './nn.js';
@@ -9,7 +10,7 @@ function copyBytes(h: Heap, dst: number, src: number, n: number): void {
 }
 
 /** Every plain-TypeScript kernel, each taking the heap first: every export of these modules is one. */
-export const twins = { ...gemm, ...nn, ...optim, copyBytes };
+export const twins = { ...gemm, ...nn, ...optim, ...conv, copyBytes };
 
 type Twins = typeof twins;
 type Bound<F> = F extends (h: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;

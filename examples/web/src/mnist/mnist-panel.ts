@@ -1,5 +1,6 @@
 import { accuracyChartSpec, lossChartSpec } from './chart-specs';
 import { LiveChart } from './live-chart';
+import { downloadMnist, type MnistBytes } from './mnist-download';
 import { runColour } from './run-colours';
 import { fillFromQuery, readRunForm, type RunForm } from './run-form';
 import { Smoother } from './smoothing';
@@ -23,13 +24,15 @@ export class MnistPanel {
   runs: TrainingRun[] = [];
   private charts: LiveChart[] = [];
   private smoothers: Smoother[] = [];
+  /** The download, kept for the next Train once it has succeeded. */
+  private mnist?: Promise<MnistBytes>;
 
   /** Called after every test-accuracy measurement (the models have moved on). */
   onEvaluation: () => void = () => {};
 
   constructor(private readonly ui: MnistPanelElements, private readonly mnistUrl: string, query: URLSearchParams) {
     fillFromQuery(ui.form, query);
-    ui.train.addEventListener('click', () => this.start());
+    ui.train.addEventListener('click', () => void this.start());
     ui.stop.addEventListener('click', () => this.runs.forEach((run) => run.stop()));
   }
 
@@ -37,16 +40,29 @@ export class MnistPanel {
     return this.runs.map((run) => run.state);
   }
 
-  start(): void {
+  async start(): Promise<void> {
     const configs = readRunForm(this.ui.form);
     if (typeof configs === 'string') {
       this.ui.message.textContent = configs;
       return;
     }
-    this.ui.message.textContent = 'Loading MNIST (60,000 training and 10,000 test images)…';
+    this.ui.train.disabled = true;
+    this.ui.message.textContent = 'Downloading MNIST (60,000 training and 10,000 test images, 11 MB)…';
+    this.mnist ??= downloadMnist(this.mnistUrl);
+    let mnist: MnistBytes;
+    try {
+      mnist = await this.mnist;
+    } catch (error) {
+      this.mnist = undefined;
+      this.ui.message.textContent = error instanceof Error ? error.message : String(error);
+      return;
+    } finally {
+      this.ui.train.disabled = false;
+    }
+    this.ui.message.textContent = 'Loading MNIST…';
     this.runs.forEach((run) => run.terminate());
     this.charts.forEach((chart) => chart.finalize());
-    this.runs = configs.map((config) => new TrainingRun(config, this.mnistUrl, (run, change) => this.update(run, change)));
+    this.runs = configs.map((config) => new TrainingRun(config, mnist, (run, change) => this.update(run, change)));
     const labels = this.states.map((run) => run.label);
     this.charts = [
       new LiveChart(this.ui.lossChart, lossChartSpec(labels, configs[0]!.steps), 'losses'),

@@ -1,4 +1,5 @@
 // The messages between the page and a training worker (one worker trains one run).
+import type { MnistBytes } from './mnist-download';
 
 /** One training run: the reference MLP 784-256-128-10 trained by SGD on MNIST. */
 export interface RunConfig {
@@ -14,7 +15,8 @@ export interface RunConfig {
 }
 
 export type ToWorker =
-  | { type: 'train'; config: RunConfig; mnistUrl: string }
+  /** `mnist`: the four files as the page downloaded them (gzipped), a copy for each worker. */
+  | { type: 'train'; config: RunConfig; mnist: MnistBytes }
   | { type: 'stop' }
   | { type: 'predict'; id: number; pixels: Uint8Array };
 

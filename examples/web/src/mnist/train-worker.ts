@@ -1,5 +1,8 @@
 // A Web Worker that trains one run on MNIST, so the page stays responsive, and then answers predictions.
-import { createEngine, evaluate, fit, loadMnistFromUrl, SGD, sequential, type Sequential } from 'heavyball';
+import {
+  createEngine, datasetFromIdx, evaluate, fit, MNIST_FILES, parseIdxAsync, SGD, sequential, type Sequential,
+} from 'heavyball';
+import type { MnistBytes } from './mnist-download';
 import type { Evaluation, FromWorker, RunConfig, ToWorker } from './protocol';
 import { REFERENCE_MLP } from './reference-mlp';
 
@@ -17,7 +20,7 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'train') {
-    train(message.config, message.mnistUrl).catch((error: unknown) => {
+    train(message.config, message.mnist).catch((error: unknown) => {
       post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
     });
   } else if (message.type === 'stop') {
@@ -28,9 +31,19 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
 };
 
-async function train(config: RunConfig, mnistUrl: string): Promise<void> {
+/** The training and test sets from the page's bytes (gzipped IDX files). */
+async function datasets(mnist: MnistBytes) {
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    [mnist.trainImages, mnist.trainLabels, mnist.testImages, mnist.testLabels].map((bytes) => parseIdxAsync(bytes)));
+  return {
+    train: datasetFromIdx(trainImages!, trainLabels!, { images: MNIST_FILES.trainImages, labels: MNIST_FILES.trainLabels }),
+    test: datasetFromIdx(testImages!, testLabels!, { images: MNIST_FILES.testImages, labels: MNIST_FILES.testLabels }),
+  };
+}
+
+async function train(config: RunConfig, mnist: MnistBytes): Promise<void> {
   const loadStarted = performance.now();
-  const { train: trainSet, test } = await loadMnistFromUrl(mnistUrl);
+  const { train: trainSet, test } = await datasets(mnist);
   post({ type: 'loaded', trainCount: trainSet.count, testCount: test.count, seconds: (performance.now() - loadStarted) / 1000 });
 
   const started = performance.now();

@@ -1,3 +1,4 @@
+import type { MnistBytes } from './mnist-download';
 import type { Evaluation, FromWorker, RunConfig, ToWorker } from './protocol';
 
 export type RunStatus = 'loading' | 'training' | 'done' | 'stopped' | 'failed';
@@ -30,12 +31,12 @@ export class TrainingRun {
   private readonly predictions = new Map<number, (p: Float32Array | null) => void>();
   private nextPrediction = 0;
 
-  constructor(config: RunConfig, mnistUrl: string, private readonly listener: RunListener) {
+  constructor(config: RunConfig, mnist: MnistBytes, private readonly listener: RunListener) {
     this.state = { label: runLabel(config), config, status: 'loading', losses: [], evaluations: [], diverged: false };
     this.worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: this.state.label });
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     this.worker.onerror = (event) => this.fail(event.message || 'the training worker failed to start');
-    this.send({ type: 'train', config, mnistUrl });
+    this.send({ type: 'train', config, mnist });
   }
 
   stop(): void {

@@ -1,4 +1,4 @@
-import type { History } from '../train/history.js';
+import type { History } from './history.js';
 
 /** What fixes fit's batches: a run resumes only with the same. */
 export interface BatchOrder {

@@ -1,0 +1,374 @@
+// Convolution as GEMM on the one micro-kernel of gemm.ts, NCHW, weight [outC, inC, kH, kW]. Per image:
+//   forward       y[outC × S]   = W[outC × K] · patches[K × S]          (K = inC·kH·kW, S = outH·outW)
+//   weight grad   dW[outC × K] += dy[outC × S] · patchesᵀ[S × K]
+//   input grad    cols[K × S]   = Wᵀ · dy, then scattered back onto the input (col2im)
+// The patches are packed straight from the image (copied into a zero-bordered buffer first when padded)
+// into the GEMM's NR-wide B panels, so no im2col matrix exists; the input gradient does need its K × S
+// columns for one image (`cols`, the caller's buffer).
+// Every sum runs in a fixed order (images in order, k-blocks in order), so the bits never vary.
+import {
+  EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, MC, MR, NC, NR, PACKED_A_BYTES, PACKED_B_BYTES, packA,
+} from './gemm';
+
+// Per column of the panel being packed: the float offset of its window's corner (forward) or of its tap
+// (weight gradient). Static scratch: the module runs one kernel at a time.
+const columnA = memory.data(NR * 4, 16);
+
+// @ts-ignore: decorator
+@inline function outSize(size: i32, kernel: i32, stride: i32, pad: i32): i32 {
+  return (size + 2 * pad - kernel) / stride + 1;
+}
+
+// @ts-ignore: decorator
+@inline function setI(base: usize, t: i32, v: i32): void {
+  store<i32>(base + (<usize>t << 2), v);
+}
+
+// @ts-ignore: decorator
+@inline function getI(base: usize, t: i32): i32 {
+  return load<i32>(base + (<usize>t << 2));
+}
+
+/**
+ * y = conv(x, weight) + bias (per output channel, bias ≠ 0), then ReLU (relu = 1), for `batch` images.
+ * With padding, each image is first copied into `padded` (inC × (inH + 2·pad) × (inW + 2·pad) floats,
+ * zero borders), so packing never tests bounds.
+ */
+export function convForward(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32, kH: i32, kW: i32, stride: i32,
+  pad: i32, x: usize, weight: usize, bias: usize, y: usize, relu: i32, work: usize, padded: usize): void {
+  const outH = outSize(inH, kH, stride, pad), outW = outSize(inW, kW, stride, pad);
+  const m = outC, n = outH * outW, k = inC * kH * kW;
+  if (m <= 0 || n <= 0 || k <= 0) return;
+  const packedA = work, packedB = work + PACKED_A_BYTES;
+  const edgeTile = packedB + PACKED_B_BYTES, edgeBias = edgeTile + EDGE_TILE_BYTES;
+  const kcStep = evenStep(k, KC, 1), mcStep = evenStep(m, MC, MR), ncStep = evenStep(n, NC, NR);
+  const imageBytes = <usize>(inC * inH * inW) * F32, outBytes = <usize>(m * n) * F32;
+  const srcH = inH + 2 * pad, srcW = inW + 2 * pad;
+  for (let b = 0; b < batch; b++) {
+    const xb = x + <usize>b * imageBytes, yb = y + <usize>b * outBytes;
+    const src = pad > 0 ? padImage(xb, inC, inH, inW, pad, padded) : xb;
+    if (bias != 0) fillRows(yb, m, n, bias);
+    for (let jc = 0; jc < n; jc += ncStep) {
+      const nc = min(ncStep, n - jc);
+      for (let pc = 0; pc < k; pc += kcStep) {
+        const kc = min(kcStep, k - pc);
+        packPatches(src, srcH, srcW, kH, kW, stride, outW, pc, jc, kc, nc, packedB);
+        const blockBeta: f32 = pc == 0 && bias == 0 ? 0 : 1;
+        const blockRelu = pc + kc == k ? relu : 0;
+        for (let ic = 0; ic < m; ic += mcStep) {
+          const mc = min(mcStep, m - ic);
+          packA(0, weight, k, ic, pc, mc, kc, packedA);
+          macroKernel(mc, nc, kc, packedA, packedB, yb + (<usize>ic * n + jc) * F32, n, 1, blockBeta, 0, blockRelu,
+            edgeTile, edgeBias);
+        }
+      }
+    }
+  }
+}
+
+/** Copies an inC × inH × inW image into the middle of `dst`, inC × (inH + 2·pad) × (inW + 2·pad) with zero borders; returns dst. */
+function padImage(xb: usize, inC: i32, inH: i32, inW: i32, pad: i32, dst: usize): usize {
+  const srcH = inH + 2 * pad, srcW = inW + 2 * pad;
+  memory.fill(dst, 0, <usize>(inC * srcH * srcW) * F32);
+  for (let c = 0; c < inC; c++) {
+    for (let iy = 0; iy < inH; iy++) {
+      memory.copy(dst + <usize>((c * srcH + iy + pad) * srcW + pad) * F32, xb + <usize>((c * inH + iy) * inW) * F32, <usize>inW * F32);
+    }
+  }
+  return dst;
+}
+
+/** Row o of the m × n block at y ← bias[o]: the sum then starts from the bias (beta = 1). */
+function fillRows(y: usize, m: i32, n: i32, bias: usize): void {
+  for (let o = 0; o < m; o++) {
+    const v = load<f32>(bias + <usize>o * F32);
+    const vv = f32x4.splat(v);
+    let at = y + <usize>(o * n) * F32;
+    let j = 0;
+    for (; j + 4 <= n; j += 4, at += 16) v128.store(at, vv);
+    for (; j < n; j++, at += 4) store<f32>(at, v);
+  }
+}
+
+/**
+ * Packs patches[pc:pc+kc, jc:jc+nc] of one (already padded) srcH × srcW image as NR-column panels, kc
+ * rows of NR floats each, zero past nc. Row q = (c, ky, kx), column j = (oy, ox). Eight output columns
+ * on one output row at stride 1 read eight contiguous input floats: two loads.
+ */
+function packPatches(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride: i32, outW: i32,
+  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  const taps = kH * kW;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const j0 = jc + jr;
+    const oy0 = j0 / outW, ox0 = j0 - oy0 * outW;
+    const oneRow = cols == NR && stride == 1 && ox0 + NR <= outW;
+    // Float offset of each column's window corner in a channel plane.
+    for (let t = 0; t < cols; t++) {
+      const j = j0 + t, oy = j / outW;
+      setI(columnA, t, oy * stride * srcW + (j - oy * outW) * stride);
+    }
+    let q = pc;
+    let c = q / taps, r = q - c * taps;
+    let ky = r / kW, kx = r - ky * kW;
+    for (let p = 0; p < kc; p++) {
+      const out = dst + <usize>(p * NR) * F32;
+      const tap = (c * srcH + ky) * srcW + kx;
+      if (oneRow) {
+        const from = src + <usize>(tap + getI(columnA, 0)) * F32;
+        v128.store(out, v128.load(from));
+        v128.store(out, v128.load(from, 16), 16);
+      } else {
+        for (let t = 0; t < NR; t++) {
+          store<f32>(out + <usize>t * F32, t < cols ? load<f32>(src + <usize>(tap + getI(columnA, t)) * F32) : 0);
+        }
+      }
+      if (++kx == kW) {
+        kx = 0;
+        if (++ky == kH) {
+          ky = 0;
+          c++;
+        }
+      }
+    }
+    dst += <usize>(NR * kc) * F32;
+  }
+}
+
+/** dw += dy · patchesᵀ over the `batch` images, in order (accumulates, as PyTorch's .grad); `padded` as convForward's. */
+export function convWeightGrad(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32, kH: i32, kW: i32,
+  stride: i32, pad: i32, x: usize, dy: usize, dw: usize, work: usize, padded: usize): void {
+  const outH = outSize(inH, kH, stride, pad), outW = outSize(inW, kW, stride, pad);
+  const m = outC, n = inC * kH * kW, k = outH * outW;
+  if (m <= 0 || n <= 0 || k <= 0) return;
+  const packedA = work, packedB = work + PACKED_A_BYTES;
+  const edgeTile = packedB + PACKED_B_BYTES, edgeBias = edgeTile + EDGE_TILE_BYTES;
+  const kcStep = evenStep(k, KC, 1), mcStep = evenStep(m, MC, MR), ncStep = evenStep(n, NC, NR);
+  const imageBytes = <usize>(inC * inH * inW) * F32, dyBytes = <usize>(m * k) * F32;
+  const srcH = inH + 2 * pad, srcW = inW + 2 * pad;
+  for (let b = 0; b < batch; b++) {
+    const xb = x + <usize>b * imageBytes, dyb = dy + <usize>b * dyBytes;
+    const src = pad > 0 ? padImage(xb, inC, inH, inW, pad, padded) : xb;
+    for (let jc = 0; jc < n; jc += ncStep) {
+      const nc = min(ncStep, n - jc);
+      for (let pc = 0; pc < k; pc += kcStep) {
+        const kc = min(kcStep, k - pc);
+        packPatchesT(src, srcH, srcW, kH, kW, stride, outW, pc, jc, kc, nc, packedB);
+        for (let ic = 0; ic < m; ic += mcStep) {
+          const mc = min(mcStep, m - ic);
+          packA(0, dyb, k, ic, pc, mc, kc, packedA);
+          macroKernel(mc, nc, kc, packedA, packedB, dw + (<usize>ic * n + jc) * F32, n, 1, 1, 0, 0, edgeTile, edgeBias);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs patchesᵀ[pc:pc+kc, jc:jc+nc] (rows: output positions; columns: taps (c, ky, kx)) of one padded
+ * image as NR-column panels. At stride 1, four positions on one output row are four contiguous floats
+ * per tap: eight loads and a transpose give four rows of the panel.
+ */
+function packPatchesT(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride: i32, outW: i32,
+  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  const taps = kH * kW;
+  const rowBytes = <usize>NR * F32;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    // Float offset of each column's tap from a window's corner.
+    for (let t = 0; t < cols; t++) {
+      const q = jc + jr + t, c = q / taps, r = q - c * taps, ky = r / kW;
+      setI(columnA, t, (c * srcH + ky) * srcW + r - ky * kW);
+    }
+    let oy = pc / outW, ox = pc - oy * outW;
+    let p = 0;
+    while (p < kc) {
+      const out = dst + <usize>(p * NR) * F32;
+      const corner = oy * stride * srcW + ox * stride;
+      if (cols == NR && stride == 1 && p + 4 <= kc && ox + 4 <= outW) {
+        const at = src + <usize>corner * F32;
+        transposeStore(
+          v128.load(at + <usize>getI(columnA, 0) * F32), v128.load(at + <usize>getI(columnA, 1) * F32),
+          v128.load(at + <usize>getI(columnA, 2) * F32), v128.load(at + <usize>getI(columnA, 3) * F32), out, rowBytes);
+        transposeStore(
+          v128.load(at + <usize>getI(columnA, 4) * F32), v128.load(at + <usize>getI(columnA, 5) * F32),
+          v128.load(at + <usize>getI(columnA, 6) * F32), v128.load(at + <usize>getI(columnA, 7) * F32), out + 16, rowBytes);
+        p += 4;
+        ox += 4;
+      } else {
+        for (let t = 0; t < NR; t++) {
+          store<f32>(out + <usize>t * F32, t < cols ? load<f32>(src + <usize>(corner + getI(columnA, t)) * F32) : 0);
+        }
+        p++;
+        ox++;
+      }
+      if (ox == outW) {
+        ox = 0;
+        oy++;
+      }
+    }
+    dst += <usize>(NR * kc) * F32;
+  }
+}
+
+/** Stores the transpose of the 4×4 block whose rows are r0…r3 as four rows `dstRowBytes` apart. */
+// @ts-ignore: decorator
+@inline function transposeStore(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, dstRowBytes: usize): void {
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i64x2.shuffle(t0, t2, 0, 2));
+  v128.store(dst + dstRowBytes, i64x2.shuffle(t0, t2, 1, 3));
+  v128.store(dst + 2 * dstRowBytes, i64x2.shuffle(t1, t3, 0, 2));
+  v128.store(dst + 3 * dstRowBytes, i64x2.shuffle(t1, t3, 1, 3));
+}
+
+/**
+ * dx = the gradient of the convolution's input (overwritten), per image: cols = Wᵀ·dy by the GEMM into
+ * `cols` (inC·kH·kW × outH·outW floats), then each column's taps added onto dx in order (col2im).
+ */
+export function convInputGrad(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32, kH: i32, kW: i32,
+  stride: i32, pad: i32, dy: usize, weight: usize, dx: usize, work: usize, cols: usize): void {
+  const outH = outSize(inH, kH, stride, pad), outW = outSize(inW, kW, stride, pad);
+  const k = inC * kH * kW, s = outH * outW;
+  const imageBytes = <usize>(inC * inH * inW) * F32, dyBytes = <usize>(outC * s) * F32;
+  for (let b = 0; b < batch; b++) {
+    const dxb = dx + <usize>b * imageBytes;
+    gemm(1, 0, k, s, outC, 1, weight, k, dy + <usize>b * dyBytes, s, 0, cols, s, 0, 0, work);
+    memory.fill(dxb, 0, imageBytes);
+    col2im(cols, inC, inH, inW, kH, kW, stride, pad, outH, outW, dxb);
+  }
+}
+
+/** dx[c, oy·s − pad + ky, ox·s − pad + kx] += cols[(c, ky, kx), (oy, ox)], taps in order, skipping the padding. */
+function col2im(cols: usize, inC: i32, inH: i32, inW: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32,
+  outW: i32, dx: usize): void {
+  let src = cols;
+  for (let c = 0; c < inC; c++) {
+    const plane = dx + <usize>(c * inH * inW) * F32;
+    for (let ky = 0; ky < kH; ky++) {
+      for (let kx = 0; kx < kW; kx++) {
+        // The outputs whose tap (ky, kx) lands inside the input: ox in [oxLo, oxHi).
+        let oxLo = 0;
+        while (oxLo < outW && oxLo * stride - pad + kx < 0) oxLo++;
+        let oxHi = outW;
+        while (oxHi > oxLo && (oxHi - 1) * stride - pad + kx >= inW) oxHi--;
+        for (let oy = 0; oy < outH; oy++) {
+          const iy = oy * stride - pad + ky;
+          if (iy >= 0 && iy < inH) {
+            const row = plane + <usize>(iy * inW - pad + kx) * F32;
+            const from = src + <usize>(oy * outW) * F32;
+            let ox = oxLo;
+            if (stride == 1) {
+              for (; ox + 4 <= oxHi; ox += 4) {
+                const at = row + <usize>ox * F32;
+                v128.store(at, f32x4.add(v128.load(at), v128.load(from + <usize>ox * F32)));
+              }
+            }
+            for (; ox < oxHi; ox++) {
+              const at = row + <usize>(ox * stride) * F32;
+              store<f32>(at, load<f32>(at) + load<f32>(from + <usize>ox * F32));
+            }
+          }
+        }
+        src += <usize>(outH * outW) * F32;
+      }
+    }
+  }
+}
+
+/** db[c] = beta·db[c] + Σ over images and positions of dy[b, c, :]: four lane sums per plane, then a tail. */
+export function convBiasGrad(batch: i32, channels: i32, spatial: i32, dy: usize, db: usize, beta: f32): void {
+  const planeBytes = <usize>spatial * F32;
+  for (let c = 0; c < channels; c++) {
+    let lanes = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (let b = 0; b < batch; b++) {
+      const plane = dy + (<usize>(b * channels + c)) * planeBytes;
+      let s = 0;
+      for (; s + 4 <= spatial; s += 4) lanes = f32x4.add(lanes, v128.load(plane + <usize>s * F32));
+      for (; s < spatial; s++) tail += load<f32>(plane + <usize>s * F32);
+    }
+    const sum = (f32x4.extract_lane(lanes, 0) + f32x4.extract_lane(lanes, 1))
+      + (f32x4.extract_lane(lanes, 2) + f32x4.extract_lane(lanes, 3)) + tail;
+    const at = db + <usize>c * F32;
+    store<f32>(at, beta == 0 ? sum : beta * load<f32>(at) + sum);
+  }
+}
+
+/** y = the maximum of each k×k window (step `stride`); argmax = its index in the plane (the first on ties, a NaN wins). */
+export function maxPoolForward(planes: i32, inH: i32, inW: i32, k: i32, stride: i32, x: usize, y: usize,
+  argmax: usize): void {
+  const outH = outSize(inH, k, stride, 0), outW = outSize(inW, k, stride, 0);
+  if (k == 2 && stride == 2) {
+    maxPool2x2(planes, inH, inW, outH, outW, x, y, argmax);
+    return;
+  }
+  let out: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = x + <usize>(p * inH * inW) * F32;
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        let best = oy * stride * inW + ox * stride;
+        let max = load<f32>(plane + <usize>best * F32);
+        for (let ky = 0; ky < k; ky++) {
+          const rowStart = (oy * stride + ky) * inW + ox * stride;
+          for (let kx = 0; kx < k; kx++) {
+            const v = load<f32>(plane + <usize>(rowStart + kx) * F32);
+            if (v > max || v != v) {
+              max = v;
+              best = rowStart + kx;
+            }
+          }
+        }
+        store<f32>(y + out * F32, max);
+        store<i32>(argmax + out * 4, best);
+        out++;
+      }
+    }
+  }
+}
+
+/** maxPoolForward for the common 2×2 windows at stride 2: the same comparisons in the same order, unrolled. */
+function maxPool2x2(planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, x: usize, y: usize, argmax: usize): void {
+  const rowBytes = <usize>inW * F32;
+  let out: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = x + <usize>(p * inH * inW) * F32;
+    for (let oy = 0; oy < outH; oy++) {
+      const top = 2 * oy * inW;
+      let at = plane + <usize>top * F32;
+      for (let ox = 0; ox < outW; ox++) {
+        let max = load<f32>(at), best = top + 2 * ox;
+        let v = load<f32>(at, 4);
+        if (v > max || v != v) { max = v; best = top + 2 * ox + 1; }
+        v = load<f32>(at + rowBytes);
+        if (v > max || v != v) { max = v; best = top + inW + 2 * ox; }
+        v = load<f32>(at + rowBytes, 4);
+        if (v > max || v != v) { max = v; best = top + inW + 2 * ox + 1; }
+        store<f32>(y + out * F32, max);
+        store<i32>(argmax + out * 4, best);
+        out++;
+        at += 2 * F32;
+      }
+    }
+  }
+}
+
+/** dx = 0, then dx[argmax of each output] += dy of that output, outputs in order. */
+export function maxPoolBackward(planes: i32, inH: i32, inW: i32, k: i32, stride: i32, dy: usize, argmax: usize,
+  dx: usize): void {
+  const outSizeOfPlane = outSize(inH, k, stride, 0) * outSize(inW, k, stride, 0);
+  const planeBytes = <usize>(inH * inW) * F32;
+  memory.fill(dx, 0, <usize>planes * planeBytes);
+  let out: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = dx + <usize>p * planeBytes;
+    for (let o = 0; o < outSizeOfPlane; o++) {
+      const at = plane + <usize>load<i32>(argmax + out * 4) * F32;
+      store<f32>(at, load<f32>(at) + load<f32>(dy + out * F32));
+      out++;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { formatSummary, percent, table } from '../report/format.js';
+import type { CnnResults } from './cnn-suite.js';
+
+/** The CNN suite as markdown: conv GEMMs against the ceiling, the epoch against PyTorch, the step breakdown. */
+export function cnnReport(c: CnnResults | null | undefined): string {
+  if (!c) return '';
+  const gemms = c.convGemms.map((r) => [r.layer, r.pass, r.gflopPerCall.toFixed(3), formatSummary(r.gflops), percent(r.ofCeiling)]);
+  const e = c.epoch;
+  const epochRows = [['heavyball, wasm standard SIMD, 1 thread', formatSummary(e.heavyball, 1)]];
+  epochRows.push([e.torchNote, e.torch ? formatSummary(e.torch, 1) : '—']);
+  const b = c.breakdown;
+  const parts = b.parts.map((p) => [p.name, p.msPerStep.toFixed(2), percent(p.msPerStep / b.msPerStep)]);
+  parts.push(['**step**', b.msPerStep.toFixed(2), '100%']);
+  return [
+    `### CNN: the default MNIST CNN's conv layers, batch 128 (GEMM GFLOP/s; mul+add ceiling ${formatSummary(c.ceiling)} in the same rounds)`,
+    '',
+    table(['layer', 'pass', 'GFLOP per call', 'GFLOP/s', 'of ceiling'], gemms),
+    '',
+    `### CNN: seconds per MNIST epoch (469 steps of 128, SGD momentum 0.9), from ${e.steps}-step runs interleaved heavyball / PyTorch`,
+    '',
+    table(['trainer', 's/epoch'], epochRows),
+    '',
+    e.ratio === null ? 'PyTorch did not run, so there is no ratio.' : `heavyball ÷ PyTorch: ${e.ratio.toFixed(2)}× (medians).`,
+    '',
+    `### Where a CNN training step's time goes (${b.steps} steps, every kernel call timed; the input-gradient GEMM runs inside convInputGrad)`,
+    '',
+    table(['part', 'ms/step', 'share'], parts),
+  ].join('\n');
+}
