@@ -75,7 +75,6 @@ export async function saveCheckpointFile(path: string, input: CheckpointInput): 
   await writeFileAtomic(path, bytes);
 }
 
-/** `loadCheckpoint` from a file; errors name the file. */
 /**
  * fit's `checkpoint.save` for a file: `fit(model, optimizer, train, { checkpoint: { every: 500, save:
  * checkpointFile('run.safetensors') } })` replaces the file atomically with each checkpoint. Checks the
@@ -87,6 +86,7 @@ export function checkpointFile(path: string): (input: CheckpointInput) => Promis
   return (input) => saveCheckpointFile(path, input);
 }
 
+/** `loadCheckpoint` from a file; errors name the file. */
 export async function loadCheckpointFile(path: string, options: LoadCheckpointOptions): Promise<LoadedCheckpoint> {
   const bytes = await nodeModules('loadCheckpointFile').fs.readFile(path);
   try {
