@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gunzip } from '../src/data/gunzip.js';
+import { gunzip, gunzipWithStream } from '../src/data/gunzip.js';
 import { IdxFormatError } from '../src/data/idx-format-error.js';
 import { parseIdxAsync } from '../src/data/parse-idx-async.js';
 import { parseIdx } from '../src/data/parse-idx.js';
@@ -66,5 +66,26 @@ describe('gzip input', () => {
     expect(bomb.length).toBeLessThan(20_000);
     const error = await rejection(parseIdxAsync(bomb, { maxBytes: 1_000_000 }));
     expect(error.message).toMatch(/more than 1000000 bytes/);
+  });
+});
+
+// gunzip uses node:zlib in Node; browsers take the DecompressionStream path, checked here on the same inputs.
+describe('gzip input without node:zlib (the browsers\' DecompressionStream)', () => {
+  it('decompresses a real file to the same bytes', async () => {
+    const plain = images;
+    expect(Buffer.from(await gunzipWithStream(new Uint8Array(gzipSync(plain)), 1 << 30)).equals(Buffer.from(plain))).toBe(true);
+  });
+
+  it('refuses corrupt streams and stops past maxBytes, with an IdxFormatError at byte 0', async () => {
+    const gz = new Uint8Array(gzipSync(labels));
+    const flipped = gz.slice();
+    flipped[gz.length - 7]! ^= 1;
+    for (const bytes of [gz.subarray(0, gz.length - 5), flipped, Uint8Array.of(0x1f, 0x8b)]) {
+      const error = await rejection(gunzipWithStream(bytes, 1 << 30));
+      expect(error.message).toMatch(/corrupt gzip stream starting at byte 0/);
+      expect(error.offset).toBe(0);
+    }
+    const bomb = new Uint8Array(gzipSync(new Uint8Array(10_000_000)));
+    expect((await rejection(gunzipWithStream(bomb, 1_000_000))).message).toMatch(/more than 1000000 bytes/);
   });
 });

@@ -9,11 +9,45 @@ export interface GunzipOptions {
 }
 
 /**
- * Decompresses gzip bytes with the platform's `DecompressionStream` (Node ≥ 18 and every current
- * browser). A corrupt, truncated or oversized stream rejects with `IdxFormatError`.
+ * Decompresses gzip bytes: with Node's zlib in Node, which reads every member of a file of several, as
+ * gzip(1) does (Node 24's DecompressionStream stops with an error after the first), elsewhere with the
+ * platform's `DecompressionStream` (every current browser). A corrupt, truncated or oversized stream
+ * rejects with `IdxFormatError`.
  */
 export async function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_GUNZIP_BYTES;
+  const zlib = nodeZlib();
+  return zlib ? gunzipWithZlib(zlib, bytes, maxBytes) : gunzipWithStream(bytes, maxBytes);
+}
+
+interface Zlib {
+  gunzip(bytes: Uint8Array, options: { maxOutputLength: number }, done: (error: Error | null, result: Uint8Array) => void): void;
+}
+
+/** node:zlib, reached without an import a browser bundle would trip on. */
+function nodeZlib(): Zlib | undefined {
+  const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  return getBuiltinModule?.('node:zlib') as Zlib | undefined;
+}
+
+const tooLarge = (maxBytes: number) =>
+  new IdxFormatError(`the gzip stream starting at byte 0 decompresses to more than ${maxBytes} bytes (the maxBytes limit)`, 0);
+const corrupt = (bytes: Uint8Array, error: unknown) => new IdxFormatError(
+  `corrupt gzip stream starting at byte 0 (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`,
+  0, undefined, { cause: error });
+
+/** zlib stops once the output would pass maxOutputLength, without holding the rest. */
+export function gunzipWithZlib(zlib: Zlib, bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    zlib.gunzip(bytes, { maxOutputLength: Math.max(1, maxBytes) }, (error, result) => {
+      if ((error as { code?: string } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || (!error && result.length > maxBytes)) reject(tooLarge(maxBytes));
+      else if (error) reject(corrupt(bytes, error));
+      else resolve(new Uint8Array(result.buffer, result.byteOffset, result.length));
+    });
+  });
+}
+
+export async function gunzipWithStream(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
   if (typeof DecompressionStream !== 'function') {
     throw new Error('gzip input needs DecompressionStream, which this JavaScript environment lacks; decompress the file first');
   }
@@ -32,14 +66,13 @@ export async function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Pr
       total += value.length;
       if (total > maxBytes) {
         void reader.cancel().catch(() => {});
-        throw new IdxFormatError(`the gzip stream starting at byte 0 decompresses to more than ${maxBytes} bytes (the maxBytes limit)`, 0);
+        throw tooLarge(maxBytes);
       }
       chunks.push(value);
     }
   } catch (error) {
     if (error instanceof IdxFormatError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new IdxFormatError(`corrupt gzip stream starting at byte 0 (${bytes.length} bytes): ${reason}`, 0, undefined, { cause: error });
+    throw corrupt(bytes, error);
   }
   return concat(chunks, total);
 }
