@@ -93,7 +93,10 @@ function fillRows(y: usize, m: i32, n: i32, bias: usize): void {
 /**
  * Packs patches[pc:pc+kc, jc:jc+nc] of one (already padded) srcH × srcW image as NR-column panels, kc
  * rows of NR floats each, zero past nc. Row q = (c, ky, kx), column j = (oy, ox). Eight output columns
- * on one output row at stride 1 read eight contiguous input floats: two loads.
+ * on one output row at stride 1 read eight contiguous input floats: two loads. Eight that wrap onto the
+ * next output row (outW ≥ 8) are two such runs: loads from both rows, blended lane by lane. Those loads
+ * stay inside the image: the first run's overshoot lands in the next input row, the second's start in
+ * the row before.
  */
 function packPatches(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride: i32, outW: i32,
   pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
@@ -103,6 +106,13 @@ function packPatches(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride:
     const j0 = jc + jr;
     const oy0 = j0 / outW, ox0 = j0 - oy0 * outW;
     const oneRow = cols == NR && stride == 1 && ox0 + NR <= outW;
+    const twoRows = cols == NR && stride == 1 && !oneRow && outW >= NR;
+    // Lanes before the wrap come from the first row; the second row's loads start `split` floats early.
+    const split = outW - ox0;
+    const lanes = i32x4(0, 1, 2, 3);
+    const maskLow = i32x4.lt_s(lanes, i32x4.splat(split));
+    const maskHigh = i32x4.lt_s(i32x4.add(lanes, i32x4.splat(4)), i32x4.splat(split));
+    const secondRow = (oy0 + 1) * srcW - split;
     // Float offset of each column's window corner in a channel plane.
     for (let t = 0; t < cols; t++) {
       const j = j0 + t, oy = j / outW;
@@ -118,6 +128,11 @@ function packPatches(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride:
         const from = src + <usize>(tap + getI(columnA, 0)) * F32;
         v128.store(out, v128.load(from));
         v128.store(out, v128.load(from, 16), 16);
+      } else if (twoRows) {
+        const first = src + <usize>(tap + getI(columnA, 0)) * F32;
+        const second = src + <usize>(tap + secondRow) * F32;
+        v128.store(out, v128.bitselect(v128.load(first), v128.load(second), maskLow));
+        v128.store(out, v128.bitselect(v128.load(first, 16), v128.load(second, 16), maskHigh), 16);
       } else {
         for (let t = 0; t < NR; t++) {
           store<f32>(out + <usize>t * F32, t < cols ? load<f32>(src + <usize>(tap + getI(columnA, t)) * F32) : 0);
