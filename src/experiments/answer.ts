@@ -1,0 +1,100 @@
+import { accuracyRanking, momentaLabel, speedRanking } from './conclusion.js';
+import { accuracyPercent, count, momentumSymbol, optimizerName, percent, round, wholeSteps, withInterval } from './labels.js';
+import { separated } from './statistics.js';
+import type { PartResult, SettingSummary, StudyConfig, StudyResult } from './types.js';
+
+export interface AnswerInput {
+  config: StudyConfig;
+  parts: PartResult[];
+  data: StudyResult['data'];
+  finished: number;
+  planned: number;
+}
+
+function setup({ config, data }: AnswerInput): string {
+  const epochs = count(config.epochs, 'epoch');
+  return `${optimizerName(config.optimizer)}, ${config.layers.join('-')} network, ${epochs} of ${data.train} MNIST images `
+    + `(batch ${config.batchSize}), ${count(config.seeds.length, 'seed')} per setting; speed is the steps to `
+    + `${percent(config.targetAccuracy, 1)} accuracy on ${data.validation} held-out validation images, ± the 95% interval.`;
+}
+
+/** How the best μ compares with plain SGD in one part: "μ = 0.8 and 0.9 … 2.9× faster than plain SGD". */
+function momentumVersusSgd(config: StudyConfig, part: PartResult, where: string): string {
+  const mu = momentumSymbol(config.optimizer);
+  const ranking = speedRanking(part);
+  const best = ranking.ranked[0];
+  const fastest = ranking.winner ? [ranking.winner] : ranking.tied;
+  const sgd = part.reported.find((s) => s.momentum === 0);
+  if (!best) return `${where}, no setting reached the target in every seed.`;
+  const bestLabel = fastest.length > 1 ? `${momentaLabel(config.optimizer, fastest)} (indistinguishable)` : `${mu} = ${best.momentum}`;
+  const bestSteps = `${withInterval(best.stepsToTarget.estimate!, wholeSteps)} steps`;
+  if (!sgd || sgd.momentum === best.momentum && fastest.length === 1) return `${where}, ${bestLabel} was fastest (${bestSteps}).`;
+  const sgdSteps = sgd.stepsToTarget.estimate;
+  if (sgd.status.status !== 'ok' || !sgdSteps) {
+    const reached = sgd.stepsToTarget.reached;
+    return `${where}, ${bestLabel} was fastest (${bestSteps}); plain SGD ${sgd.status.status !== 'ok' ? sgd.status.status : `reached the target in ${reached} of ${sgd.stepsToTarget.of} seeds`}.`;
+  }
+  if (fastest.includes(sgd)) return `${where}, plain SGD (${withInterval(sgdSteps, wholeSteps)} steps) was as fast as ${bestLabel}: momentum's advantage is gone.`;
+  const ratio = round(sgdSteps.mean / best.stepsToTarget.estimate!.mean, 2);
+  const clear = separated(sgdSteps, best.stepsToTarget.estimate!) ? 'its interval separates from' : 'though its interval overlaps';
+  return `${where}, ${bestLabel} reached it in ${bestSteps}, ${ratio}× faster than plain SGD (${withInterval(sgdSteps, wholeSteps)}; ${clear} SGD's).`;
+}
+
+/** Where instability starts, in effective steps lr / (1 − μ) over every setting of the study. */
+function instability(config: StudyConfig, parts: readonly PartResult[]): string {
+  const all = new Map<string, SettingSummary>();
+  for (const part of parts) for (const s of part.settings) all.set(`${s.momentum}|${s.lr}`, s);
+  const settings = [...all.values()];
+  const failed = settings.filter((s) => s.status.status !== 'ok');
+  if (failed.length === 0) return 'No setting of the study diverged or stalled.';
+  const mu = momentumSymbol(config.optimizer);
+  if (config.optimizer === 'adam') return `${count(failed.length, 'setting')} failed (see the tables).`;
+  const ok = settings.filter((s) => s.status.status === 'ok');
+  const firstFailure = failed.reduce((a, b) => (b.effectiveStep! < a.effectiveStep! ? b : a));
+  const largestOk = ok.reduce<SettingSummary | null>((a, b) => (a === null || b.effectiveStep! > a.effectiveStep! ? b : a), null);
+  const what = (s: SettingSummary) => `${mu} = ${s.momentum} at lr ${s.lr}`;
+  const failedText = `${failed.filter((s) => s.status.status === 'diverged').length} diverged and ${failed.filter((s) => s.status.status === 'stalled').length} stalled`;
+  if (largestOk === null || largestOk.effectiveStep! < firstFailure.effectiveStep!) {
+    return `Instability is set by the effective step: every setting with lr / (1 − ${mu}) ≤ ${round(largestOk?.effectiveStep ?? 0)} trained, `
+      + `every one from ${round(firstFailure.effectiveStep!)} on failed (${failedText}; the first, ${what(firstFailure)}).`;
+  }
+  return `Instability starts at an effective step lr / (1 − ${mu}) of ${round(firstFailure.effectiveStep!)} (${what(firstFailure)}, ${firstFailure.status.status}), `
+    + `though ${what(largestOk)} trained at ${round(largestOk.effectiveStep!)} (${failedText} in all).`;
+}
+
+/** Accuracy at each μ's best lr: whether momentum costs (or buys) any. */
+function accuracyCost(config: StudyConfig, tuned: PartResult): string {
+  const ranking = accuracyRanking(tuned);
+  if (ranking.ranked.length === 0) return '';
+  const best = ranking.ranked[0]!;
+  const worst = ranking.ranked[ranking.ranked.length - 1]!;
+  const mu = momentumSymbol(config.optimizer);
+  const test = (s: SettingSummary) => (s.finalTestAccuracy ? withInterval(s.finalTestAccuracy, accuracyPercent) : 'n/a');
+  const range = `final validation accuracy ranged from ${withInterval(worst.finalValidationAccuracy, accuracyPercent)} (${mu} = ${worst.momentum}) `
+    + `to ${withInterval(best.finalValidationAccuracy, accuracyPercent)} (${mu} = ${best.momentum}; test ${test(best)})`;
+  if (ranking.winner && ranking.ranked.length > 1) return `At their best lrs, ${range}; ${mu} = ${best.momentum} is more accurate beyond the seed spread.`;
+  if (ranking.tied.length === ranking.ranked.length) return `At their best lrs, ${range}: no cost in accuracy, all indistinguishable at ${count(config.seeds.length, 'seed')}.`;
+  return `At their best lrs, ${range}; the best (${momentaLabel(config.optimizer, ranking.tied)}) are indistinguishable from each other at ${count(config.seeds.length, 'seed')}.`;
+}
+
+/** The study's answer, for a reader who reads nothing else; a sweep's is its one part's conclusion. */
+export function studyAnswer(input: AnswerInput): string {
+  const { config, parts, finished, planned } = input;
+  const stopped = finished < planned ? ` Stopped early: ${finished} of ${planned} runs finished, and this covers only those.` : '';
+  if (finished === 0) return `${setup(input)} Stopped before any run finished, so there is nothing to compare.`;
+  const fixed = parts.find((p) => p.spec.kind === 'fixed');
+  const same = parts.find((p) => p.spec.kind === 'same-step');
+  const tuned = parts.find((p) => p.spec.kind === 'tuned');
+  if (parts.length === 1) return `${setup(input)} ${parts[0]!.conclusion}${stopped}`;
+  const sentences = [setup(input)];
+  if (fixed?.spec.kind === 'fixed') sentences.push(momentumVersusSgd(config, fixed, `At a fixed lr of ${fixed.spec.lr}`));
+  if (same?.spec.kind === 'same-step') {
+    sentences.push(momentumVersusSgd(config, same, `With the same effective step lr / (1 − ${momentumSymbol(config.optimizer)}) = ${same.spec.step}`));
+  }
+  if (tuned) sentences.push(momentumVersusSgd(config, tuned, 'With each μ at its own best lr'));
+  sentences.push('The published result to test against: for small lr, SGD with momentum μ at lr behaves like plain SGD at lr / (1 − μ) '
+    + '(Yuan, Ying & Sayed 2016; Wang et al., ICLR 2024), so an advantage at a fixed lr that vanishes at the same effective step is step size, not momentum.');
+  sentences.push(instability(config, parts));
+  if (tuned) sentences.push(accuracyCost(config, tuned));
+  return sentences.filter((s) => s !== '').join(' ') + stopped;
+}

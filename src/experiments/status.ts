@@ -1,0 +1,59 @@
+import { count, percent, round } from './labels.js';
+import { finalMean, smoothLoss } from './metrics.js';
+import type { RunRecord, StatusReport } from './types.js';
+
+/** Final validation accuracy below this multiple of chance (1 / classes) means the run did not learn. */
+export const CHANCE_MULTIPLE = 2;
+/** A run that did not learn and whose smoothed loss rose above this multiple of its start exploded. */
+export const EXPLOSION_FACTOR = 3;
+
+/**
+ * Whether a run trained, and if not, why and from which step:
+ * - `diverged`: training stopped on a NaN/∞ loss or one above 1000 × the first (fit's rule); or the run did
+ *   not learn (below) after its smoothed loss had exploded past 3 × its start;
+ * - `stalled`: it did not learn, without such an explosion;
+ * - `ok`: otherwise.
+ * Did not learn: its final validation accuracy (mean of the last evaluations) is below 2 × chance, or its
+ * smoothed training loss never fell below its first value.
+ */
+export function runStatus(record: RunRecord, smoothing: number): StatusReport {
+  if (record.diverged) {
+    const { step, loss } = record.diverged;
+    const first = record.loss[0];
+    const why = loss === null
+      ? 'the loss was not finite (NaN or ∞)'
+      : `the loss reached ${round(loss)}, over 1000 × the first step's ${round(first ?? NaN)}`;
+    return { status: 'diverged', reason: `${why} at step ${step}`, step };
+  }
+  const chance = 1 / record.config.layers[record.config.layers.length - 1]!;
+  const smoothed = smoothLoss(record.loss, smoothing);
+  const start = smoothed[0] ?? null;
+  const accuracy = finalMean(record.evaluations, record.config.finalEvaluations, (e) => e.validation.accuracy) ?? 0;
+  const nearChance = accuracy < CHANCE_MULTIPLE * chance;
+  const fell = start !== null && smoothed.some((x) => x !== null && x < start);
+  if (!nearChance && fell) return { status: 'ok', reason: 'trained', step: null };
+
+  const symptom = nearChance
+    ? `final validation accuracy ${percent(accuracy, 1)}, near chance (${percent(chance, 0)})`
+    : `the smoothed training loss never fell below its start, ${round(start ?? NaN)}`;
+  const explosion = start === null ? -1 : smoothed.findIndex((x) => x !== null && x > EXPLOSION_FACTOR * start);
+  if (explosion >= 0) {
+    const peak = Math.max(...smoothed.filter((x): x is number => x !== null));
+    return {
+      status: 'diverged',
+      reason: `the smoothed loss exploded past ${EXPLOSION_FACTOR} × its start at step ${explosion + 1} (peak ${round(peak)}) and never recovered: ${symptom}`,
+      step: explosion + 1,
+    };
+  }
+  const step = nearChance ? stuckFrom(record, CHANCE_MULTIPLE * chance) : record.steps;
+  return { status: 'stalled', reason: `${symptom}, from step ${step} on (${count(record.steps, 'step')} in all)`, step };
+}
+
+/** The first evaluation step from which every validation accuracy stays below `level`. */
+function stuckFrom(record: RunRecord, level: number): number {
+  let step = record.steps;
+  for (let i = record.evaluations.length - 1; i >= 0 && record.evaluations[i]!.validation.accuracy < level; i--) {
+    step = record.evaluations[i]!.step;
+  }
+  return step;
+}
