@@ -2,8 +2,11 @@ import { count, percent, round } from './labels.js';
 import { finalMean, smoothLoss } from './metrics.js';
 import type { RunRecord, StatusReport } from './types.js';
 
-/** Final validation accuracy below this multiple of chance (1 / classes) means the run did not learn. */
-export const CHANCE_MULTIPLE = 2;
+/**
+ * A final validation accuracy within this fraction of the way from chance (1 / classes) to 100% means the
+ * run did not learn: below 19% for 10 classes, 55% for 2.
+ */
+export const NEAR_CHANCE = 0.1;
 /** A run that did not learn and whose smoothed loss rose above this multiple of its start exploded. */
 export const EXPLOSION_FACTOR = 3;
 
@@ -13,7 +16,7 @@ export const EXPLOSION_FACTOR = 3;
  *   not learn (below) after its smoothed loss had exploded past 3 × its start;
  * - `stalled`: it did not learn, without such an explosion;
  * - `ok`: otherwise.
- * Did not learn: its final validation accuracy (mean of the last evaluations) is below 2 × chance, or its
+ * Did not learn: its final validation accuracy (mean of the last evaluations) is near chance, or its
  * smoothed training loss never fell below its first value.
  */
 export function runStatus(record: RunRecord, smoothing: number): StatusReport {
@@ -29,7 +32,8 @@ export function runStatus(record: RunRecord, smoothing: number): StatusReport {
   const smoothed = smoothLoss(record.loss, smoothing);
   const start = smoothed[0] ?? null;
   const accuracy = finalMean(record.evaluations, record.config.finalEvaluations, (e) => e.validation.accuracy) ?? 0;
-  const nearChance = accuracy < CHANCE_MULTIPLE * chance;
+  const chanceLevel = chance + NEAR_CHANCE * (1 - chance);
+  const nearChance = accuracy < chanceLevel;
   const fell = start !== null && smoothed.some((x) => x !== null && x < start);
   if (!nearChance && fell) return { status: 'ok', reason: 'trained', step: null };
 
@@ -45,7 +49,7 @@ export function runStatus(record: RunRecord, smoothing: number): StatusReport {
       step: explosion + 1,
     };
   }
-  const step = nearChance ? stuckFrom(record, CHANCE_MULTIPLE * chance) : record.steps;
+  const step = nearChance ? stuckFrom(record, chanceLevel) : record.steps;
   return { status: 'stalled', reason: `${symptom}, from step ${step} on (${count(record.steps, 'step')} in all)`, step };
 }
 
