@@ -32,12 +32,13 @@ describe('the built heavyball command (dist/cli.js)', () => {
   it('runs a sweep in worker threads and writes the report', async () => {
     const out = await mkdtemp(join(tmpdir(), 'heavyball-dist-'));
     const { code, stdout, stderr } = await heavyball(
-      ['sweep', '--limit', '300', '--epochs', '1', '--batch-size', '50', '--momenta', '0,0.9', '--workers', '2', '--out', out]);
+      ['sweep', '--limit', '300', '--validation-size', '50', '--epochs', '1', '--batch-size', '50', '--seeds', '1',
+        '--momenta', '0,0.9', '--workers', '2', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('[worker 2]');
     const report = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8'));
-    expect(report.runs.map((r: { config: { momentum: number } }) => r.config.momentum)).toEqual([0, 0.9]);
+    expect(report.runs.map((r: { record: { config: { momentum: number } } }) => r.record.config.momentum)).toEqual([0, 0.9]);
     await access(join(out, 'sweep.html'));
     await access(join(out, 'sweep.svg'));
   });
