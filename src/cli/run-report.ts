@@ -64,7 +64,7 @@ function studySummary(result: StudyResult): string {
   const tables = result.parts.map((part) => {
     const tuned = part.spec.kind === 'tuned';
     const rows = formatTable(tableHeader(result.config, true), tableRows(result.config, part.reported, true));
-    return `${partTitle(part.spec)}${tuned ? ' (the chosen lr per μ)' : ''}\n${rows}`;
+    return `${partTitle(part.spec, result.config.optimizer)}${tuned ? ' (the chosen lr for each)' : ''}\n${rows}`;
   });
   const time = `${result.seconds.toFixed(1)} s; ${result.runsTrained} runs trained, ${result.runsReused} reused`;
   return `${tables.join('\n\n')}\n\n${result.answer}\n(${time})`;

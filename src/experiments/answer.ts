@@ -40,22 +40,26 @@ function momentumVersusSgd(config: StudyConfig, part: PartResult, where: string)
   return `${where}, ${bestLabel} reached it in ${bestSteps}, ${ratio}× faster than plain SGD (${withInterval(sgdSteps, wholeSteps)}; ${clear} SGD's).`;
 }
 
-/** Where instability starts, in effective steps lr / (1 − μ) over every setting of the study. */
+/**
+ * Where instability starts, in effective steps lr / (1 − μ) over every setting of the study. A failure
+ * counts as instability only above an lr at which the same μ trained (a too small lr that stalls is slow,
+ * not unstable).
+ */
 function instability(config: StudyConfig, parts: readonly PartResult[]): string {
   const all = new Map<string, SettingSummary>();
   for (const part of parts) for (const s of part.settings) all.set(`${s.momentum}|${s.lr}`, s);
   const settings = [...all.values()];
-  const failed = settings.filter((s) => s.status.status !== 'ok');
-  if (failed.length === 0) return 'No setting of the study diverged or stalled.';
-  const mu = momentumSymbol(config.optimizer);
-  if (config.optimizer === 'adam') return `${count(failed.length, 'setting')} failed (see the tables).`;
   const ok = settings.filter((s) => s.status.status === 'ok');
-  const firstFailure = failed.reduce((a, b) => (b.effectiveStep! < a.effectiveStep! ? b : a));
-  const largestOk = ok.reduce<SettingSummary | null>((a, b) => (a === null || b.effectiveStep! > a.effectiveStep! ? b : a), null);
+  const unstable = settings.filter((s) => s.status.status !== 'ok' && ok.some((o) => o.momentum === s.momentum && o.lr < s.lr));
+  if (unstable.length === 0) return 'No setting of the study became unstable (none diverged or stalled above an lr that trained).';
+  const mu = momentumSymbol(config.optimizer);
+  if (config.optimizer === 'adam') return `${count(unstable.length, 'setting')} failed above an lr that trained (see the tables).`;
+  const firstFailure = unstable.reduce((a, b) => (b.effectiveStep! < a.effectiveStep! ? b : a));
+  const largestOk = ok.reduce((a, b) => (b.effectiveStep! > a.effectiveStep! ? b : a));
   const what = (s: SettingSummary) => `${mu} = ${s.momentum} at lr ${s.lr}`;
-  const failedText = `${failed.filter((s) => s.status.status === 'diverged').length} diverged and ${failed.filter((s) => s.status.status === 'stalled').length} stalled`;
-  if (largestOk === null || largestOk.effectiveStep! < firstFailure.effectiveStep!) {
-    return `Instability is set by the effective step: every setting with lr / (1 − ${mu}) ≤ ${round(largestOk?.effectiveStep ?? 0)} trained, `
+  const failedText = `${unstable.filter((s) => s.status.status === 'diverged').length} diverged and ${unstable.filter((s) => s.status.status === 'stalled').length} stalled`;
+  if (largestOk.effectiveStep! < firstFailure.effectiveStep!) {
+    return `Instability is set by the effective step: every setting with lr / (1 − ${mu}) ≤ ${round(largestOk.effectiveStep!)} trained, `
       + `every one from ${round(firstFailure.effectiveStep!)} on failed (${failedText}; the first, ${what(firstFailure)}).`;
   }
   return `Instability starts at an effective step lr / (1 − ${mu}) of ${round(firstFailure.effectiveStep!)} (${what(firstFailure)}, ${firstFailure.status.status}), `

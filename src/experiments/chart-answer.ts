@@ -14,7 +14,7 @@ export function answerChartSpec(optimizer: SweepOptimizer, parts: readonly PartR
     const note = s.status.status !== 'ok' ? s.status.status
       : e ? '' : s.stepsToTarget.reached === 0 ? 'never' : `${s.stepsToTarget.reached}/${s.stepsToTarget.of}`;
     return {
-      part: partTitle(part.spec),
+      part: partTitle(part.spec, optimizer),
       momentum: String(s.momentum),
       momentumValue: s.momentum,
       setting: momentumLabel(optimizer, s.momentum),
@@ -32,7 +32,7 @@ export function answerChartSpec(optimizer: SweepOptimizer, parts: readonly PartR
     title: `Steps to ${targetLabel} (mean, 95% interval over seeds)`,
     background: 'white',
     data: { values },
-    facet: { column: { field: 'part', type: 'nominal', title: null, sort: parts.map((p) => partTitle(p.spec)), header: { labelFontSize: 12 } } },
+    facet: { column: { field: 'part', type: 'nominal', title: null, sort: parts.map((p) => partTitle(p.spec, optimizer)), header: { labelFontSize: 12 } } },
     spec: {
       width: 220,
       height: 240,

@@ -11,11 +11,11 @@ export function momentaLabel(optimizer: SweepOptimizer, settings: readonly Setti
   return `${momentumSymbol(optimizer)} = ${listing(settings.map((s) => String(s.momentum)))}`;
 }
 
-export function partTitle(spec: PartSpec): string {
+export function partTitle(spec: PartSpec, optimizer: SweepOptimizer = 'sgd'): string {
   switch (spec.kind) {
     case 'fixed': return `Fixed lr ${spec.lr}`;
     case 'same-step': return `Same effective step lr / (1 − μ) = ${spec.step}`;
-    case 'tuned': return `Each μ at its best lr of ${spec.lrs.join(', ')}`;
+    case 'tuned': return `Each ${momentumSymbol(optimizer)} at its best lr of ${spec.lrs.join(', ')}`;
   }
 }
 

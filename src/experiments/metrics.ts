@@ -56,9 +56,13 @@ export function stepsToAccuracy(evaluations: readonly Evaluation[], target: numb
   return before.step + ((target - a) / (b - a)) * (after.step - before.step);
 }
 
-/** The mean over the last `k` evaluations (fewer if there are fewer) of `score`, or null when none has it. */
+/**
+ * The mean of `score` over the last `k` evaluations after training began (fewer if there are fewer; the one
+ * at step 0 only when there is no other), or null when none has it.
+ */
 export function finalMean(evaluations: readonly Evaluation[], k: number, score: (e: Evaluation) => number | null): number | null {
-  const values = evaluations.slice(-k).map(score).filter((x): x is number => x !== null);
+  const trained = evaluations.filter((e) => e.step > 0);
+  const values = (trained.length > 0 ? trained : evaluations).slice(-k).map(score).filter((x): x is number => x !== null);
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 

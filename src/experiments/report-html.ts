@@ -2,7 +2,7 @@ import { partTitle } from './conclusion.js';
 import { count, momentumLabel, momentumSymbol, optimizerName, percent } from './labels.js';
 import { EXPLOSION_FACTOR, NEAR_CHANCE } from './status.js';
 import { tableHeader, tableRows } from './results-table.js';
-import type { PartResult, PartSpec, StudyConfig, StudyResult } from './types.js';
+import type { PartResult, PartSpec, StudyConfig, StudyResult, SweepOptimizer } from './types.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -22,7 +22,12 @@ dl { display: grid; grid-template-columns: max-content auto; gap: 0.1em 1em; } d
 `;
 
 /** What each part controls for, for the reader of the report and of the README. */
-export function partPurpose(spec: PartSpec): string {
+export function partPurpose(spec: PartSpec, optimizer: SweepOptimizer = 'sgd'): string {
+  if (optimizer === 'adam') {
+    return spec.kind === 'tuned'
+      ? `Every β1 with every lr of ${spec.lrs.join(', ')}; each β1 is reported at the lr with the best final validation accuracy among those where every seed trained.`
+      : `Every β1 at lr ${spec.kind === 'fixed' ? spec.lr : spec.step}. Adam's first moment is an average of gradients, so β1 changes how much it smooths, not the step length.`;
+  }
   switch (spec.kind) {
     case 'fixed':
       return `Every μ at lr ${spec.lr}: the experiment as usually posed. Momentum multiplies the effective step lr / (1 − μ) `
@@ -40,7 +45,7 @@ function readingGuide(config: StudyConfig, result: StudyResult): string {
   const n = config.seeds.length;
   const k = config.finalEvaluations;
   return `<ul>
-<li><b>±</b> is half the width of the 95% confidence interval of the mean over the ${count(n, 'seed')} (Student t with ${n - 1} degrees of freedom: mean ± t · sd / √n). With one seed there is no interval. A winner is named only when its interval does not overlap the runner-up's; otherwise the settings are called indistinguishable at ${count(n, 'seed')}.</li>
+<li><b>±</b> is half the width of the 95% confidence interval of the mean over the ${count(n, 'seed')} (Student t with ${count(n - 1, 'degree')} of freedom: mean ± t · sd / √n). With one seed there is no interval. A winner is named only when its interval does not overlap the runner-up's; otherwise the settings are called indistinguishable at ${count(n, 'seed')}.</li>
 <li><b>Steps to ${percent(config.targetAccuracy, 1)} val.</b>: updates until the validation accuracy first reached ${percent(config.targetAccuracy, 1)}, interpolated linearly between evaluations (every ${count(config.evalEvery, 'step')}). The mean is given only when every seed got there; otherwise "k of n seeds".</li>
 <li><b>Validation and test kept apart</b>: ${result.data.validation} validation images are held out of the training images (split seed ${config.splitSeed}); every choice (the best lr, the fastest setting) uses them. The ${result.data.test} test images only report, for the settings a part reports.</li>
 <li><b>Final accuracy</b>: the mean of the last ${count(k, 'evaluation')} (the last ${count(config.evalEvery * (k - 1), 'step')} of training), so one noisy evaluation cannot decide it; <b>best</b> is the highest single evaluation.</li>
@@ -54,7 +59,7 @@ function configList(result: StudyResult): string {
   const items: [string, string][] = [
     ['optimizer', optimizerName(c.optimizer)],
     [c.optimizer === 'adam' ? 'β1 values' : 'momenta', c.momenta.join(', ')],
-    ['parts', c.parts.map(partTitle).join('; ')],
+    ['parts', c.parts.map((part) => partTitle(part, c.optimizer)).join('; ')],
     ['network', `${c.layers.join('-')} (ReLU between layers)`],
     ['training', `${count(c.epochs, 'epoch')} of ${result.data.train} images, batch ${c.batchSize}`],
     ['seeds', c.seeds.join(', ')],
@@ -94,8 +99,8 @@ export interface PartCharts {
 function partSection(result: StudyResult, part: PartResult, charts: PartCharts): string {
   const config = result.config;
   const tuned = part.spec.kind === 'tuned';
-  return `<h2>${escapeHtml(partTitle(part.spec))}</h2>
-<p>${escapeHtml(partPurpose(part.spec).replaceAll('μ', momentumSymbol(config.optimizer)))}</p>
+  return `<h2>${escapeHtml(partTitle(part.spec, config.optimizer))}</h2>
+<p>${escapeHtml(partPurpose(part.spec, config.optimizer))}</p>
 <p class="conclusion">${escapeHtml(part.conclusion)}</p>
 ${charts.heatmap ? `<figure>${charts.heatmap}<figcaption>Validation steps to the target for every cell of the grid; grey cells failed (status) or did not reach it in every seed; outlined: the lr chosen for each ${momentumSymbol(config.optimizer)}.</figcaption></figure>` : ''}
 ${tuned ? `<h3>At the chosen lrs</h3>\n${table(config, part, part.reported, true)}` : ''}

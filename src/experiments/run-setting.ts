@@ -74,7 +74,8 @@ export async function runSetting(config: RunConfig, data: RunData, hooks: RunHoo
     const stepsPerEpoch = Math.ceil(train.count / batchSize);
     const totalSteps = epochs * stepsPerEpoch;
     const evalSteps = evaluationSteps(totalSteps, evalEvery);
-    const testFrom = evalSteps[Math.max(0, evalSteps.length - finalEvaluations)]!;
+    // The final evaluations never include the one before training.
+    const testFrom = evalSteps[Math.max(1, evalSteps.length - finalEvaluations)]!;
     const evaluations: Evaluation[] = [];
     const evaluateAt = (step: number, withTest: boolean) => {
       copyWeights(model, evalModel);
@@ -88,7 +89,7 @@ export async function runSetting(config: RunConfig, data: RunData, hooks: RunHoo
 
     const resume = hooks.files?.resume && (await hooks.files.resume.load(hooks.files.resume.path, { model, optimizer }));
     let updates = resume ? resume.history?.steps.length ?? 0 : 0;
-    if (updates === 0) evaluateAt(0, testFrom === 0);
+    if (updates === 0) evaluateAt(0, false);
     // Evaluating right after an update, whatever fit's onStep timing: the optimizer is wrapped.
     const counted = afterEachStep(optimizer, () => {
       updates++;

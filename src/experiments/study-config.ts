@@ -18,7 +18,7 @@ export const DEFAULTS = {
   validation: 5_000,
   splitSeed: 0,
   trainSize: 30_000,
-  targetAccuracy: 0.95,
+  targetAccuracy: 0.93,
   smoothing: 0.95,
   backend: 'wasm',
   simd: 'standard',
