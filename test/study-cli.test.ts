@@ -106,3 +106,20 @@ describe('heavyball study, end to end on a small slice of MNIST', () => {
     expect(partial.aborted).toBe(true);
   });
 });
+
+describe('heavyball train with checkpoints', () => {
+  it('saves a checkpoint and continues from it to the same losses as one uninterrupted run', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'heavyball-train-'));
+    const flags = ['--limit', '300', '--validation-size', '50', '--epochs', '1', '--batch-size', '50', '--eval-every', '2', '--momentum', '0.9'];
+    const whole = await run(['train', ...flags, '--checkpoint', join(out, 'run.safetensors'), '--checkpoint-every', '2', '--out', out]);
+    expect(whole.code).toBe(0);
+    const first = JSON.parse(await readFile(join(out, 'train.json'), 'utf8')) as { record: { loss: number[]; steps: number } };
+    expect(first.record.steps).toBe(5);
+    // The last checkpoint is after step 4: the resumed run trains step 5 alone.
+    const resumed = await run(['train', ...flags, '--resume', join(out, 'run.safetensors'), '--out', join(out, 'resumed')]);
+    expect(resumed.code).toBe(0);
+    const second = JSON.parse(await readFile(join(out, 'resumed', 'train.json'), 'utf8')) as { record: { loss: number[]; steps: number } };
+    expect(second.record.steps).toBe(5);
+    expect(second.record.loss).toEqual(first.record.loss);
+  });
+});

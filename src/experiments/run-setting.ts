@@ -88,7 +88,7 @@ export async function runSetting(config: RunConfig, data: RunData, hooks: RunHoo
     };
 
     const resume = hooks.files?.resume && (await hooks.files.resume.load(hooks.files.resume.path, { model, optimizer }));
-    let updates = resume ? resume.history?.steps.length ?? 0 : 0;
+    let updates = resume?.step ?? 0;
     if (updates === 0) evaluateAt(0, false);
     // Evaluating right after an update, whatever fit's onStep timing: the optimizer is wrapped.
     const counted = afterEachStep(optimizer, () => {
