@@ -80,16 +80,15 @@ function program(io: CliIo, done: (code: number) => void): Command {
     .option('--checkpoint-every <steps>', 'steps between checkpoints', positiveInteger, 500)
     .option('--resume <file>', 'continue the run saved in this checkpoint (give the flags it was started with)');
   addCommonOptions(trainCommand).action(async (flags: TrainFlags, command: Command) => {
-    const options = checked(command, 'sweep', { ...commonStudyOptions(flags), momenta: [flags.momentum], seeds: [flags.seed] });
+    const common = commonStudyOptions(flags);
+    checked(command, 'sweep', { ...common, momenta: [flags.momentum], seeds: [flags.seed] });
     done(await trainAndReport({
-      ...options,
+      ...common,
       momentum: flags.momentum,
       seed: flags.seed,
-      momenta: undefined,
-      seeds: undefined,
       checkpoint: flags.checkpoint === undefined ? undefined : { path: resolve(flags.checkpoint), every: flags.checkpointEvery },
       resume: flags.resume === undefined ? undefined : resolve(flags.resume),
-    } as Parameters<typeof trainAndReport>[0], flags.out, io));
+    }, flags.out, io));
   });
   for (const command of [root, studyCommand, sweepCommand, trainCommand]) command.showHelpAfterError(usage(command));
   return root;

@@ -64,8 +64,11 @@ export function addManyRunOptions(command: Command): Command {
     .option('--runs <dir>', 'where finished runs are stored and reused (default: <out>/runs)');
 }
 
+/** What flags can say: the settings and where the data is, not the callbacks, the signal or the store. */
+export type FlagOptions = Omit<StudyOptions, 'data' | 'store' | 'signal' | 'onPlan' | 'onStart' | 'onProgress' | 'onResult'>;
+
 /** The study options the shared flags stand for. */
-export function commonStudyOptions(flags: CommonFlags): StudyOptions {
+export function commonStudyOptions(flags: CommonFlags): FlagOptions {
   return {
     optimizer: flags.optimizer,
     lr: flags.lr,
@@ -83,6 +86,6 @@ export function commonStudyOptions(flags: CommonFlags): StudyOptions {
   };
 }
 
-export function manyRunOptions(flags: ManyRunFlags): StudyOptions {
+export function manyRunOptions(flags: ManyRunFlags): FlagOptions {
   return { ...commonStudyOptions(flags), momenta: flags.momenta, seeds: flags.seeds, workers: flags.workers, lrs: flags.lrs };
 }
