@@ -54,7 +54,7 @@ function program(io: CliIo, done: (code: number) => void): Command {
     .description('the momentum study: every μ at a fixed lr, at the same effective step lr / (1 − μ), and at its own best lr, on the same seeds; one report')
     .option('--lr <rate>', 'the fixed-lr part\'s lr', positiveNumber, 0.1)
     .option('--step <s>', 'the same-step part\'s effective step: lr = s × (1 − μ)', positiveNumber, 1)
-    .option('--lrs <list>', 'the tuned part\'s lr grid, comma-separated (default: 0.003,0.01,0.03,0.1,0.3,1,3)', listOf(positiveNumber));
+    .option('--lrs <list>', 'the tuned part\'s lr grid, comma-separated (default: 0.01,0.03,0.1,0.3,1,3)', listOf(positiveNumber));
   addManyRunOptions(studyCommand).action(async (flags: StudyFlags, command: Command) => {
     const options = checked(command, 'study', { ...manyRunOptions(flags), step: flags.step });
     done(await runStudyAndReport('study', options, flags.out, flags.runs, io));

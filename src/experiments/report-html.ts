@@ -1,6 +1,6 @@
 import { partTitle } from './conclusion.js';
 import { count, momentumLabel, momentumSymbol, optimizerName, percent } from './labels.js';
-import { EXPLOSION_FACTOR, NEAR_CHANCE } from './status.js';
+import { EXPLOSION_FACTOR, NEAR_CHANCE, RISE_FACTOR } from './status.js';
 import { tableHeader, tableRows } from './results-table.js';
 import type { PartResult, PartSpec, StudyConfig, StudyResult, SweepOptimizer } from './types.js';
 
@@ -49,7 +49,7 @@ function readingGuide(config: StudyConfig, result: StudyResult): string {
 <li><b>Steps to ${percent(config.targetAccuracy, 1)} val.</b>: updates until the validation accuracy first reached ${percent(config.targetAccuracy, 1)}, interpolated linearly between evaluations (every ${count(config.evalEvery, 'step')}). The mean is given only when every seed got there; otherwise "k of n seeds".</li>
 <li><b>Validation and test kept apart</b>: ${result.data.validation} validation images are held out of the training images (split seed ${config.splitSeed}); every choice (the best lr, the fastest setting) uses them. The ${result.data.test} test images only report, for the settings a part reports.</li>
 <li><b>Final accuracy</b>: the mean of the last ${count(k, 'evaluation')} (the last ${count(config.evalEvery * (k - 1), 'step')} of training), so one noisy evaluation cannot decide it; <b>best</b> is the highest single evaluation.</li>
-<li><b>Status</b>: <i>diverged</i> when a loss was NaN/∞ or above 1000 × the first (training stops there), or when a run that did not learn had its smoothed loss explode past ${EXPLOSION_FACTOR} × its start; <i>stalled</i> when it did not learn otherwise. Did not learn: final validation accuracy less than ${NEAR_CHANCE * 100}% of the way from chance to 100% (19% for 10 classes), or a smoothed training loss that never fell below its start. A setting is ok only when every seed is.</li>
+<li><b>Status</b>: <i>diverged</i> when a loss was NaN/∞ or above 1000 × the first (training stops there), when the smoothed loss exploded past ${EXPLOSION_FACTOR} × its start, or when it ended above ${RISE_FACTOR} × its lowest (falling apart); <i>stalled</i> when it did not learn. Did not learn: final validation accuracy less than ${NEAR_CHANCE * 100}% of the way from chance to 100% (19% for 10 classes), or a smoothed training loss that never fell below its start. A setting is ok only when every seed is.</li>
 <li><b>Curves</b>: lines are the mean over seeds, bands span the lowest to the highest seed; the x axis is in epochs (fractions of a pass over the ${result.data.train} training images). Colours are fixed per μ across reports.</li>
 </ul>`;
 }
