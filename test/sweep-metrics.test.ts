@@ -160,6 +160,28 @@ describe('conclusions', () => {
     expect(round(1 / 3, 2)).toBe('0.33');
   });
 
+  it('answers the question across parts: the speed-up at a fixed lr, whether it survives, where instability starts', () => {
+    const seeds = (m: number, lr: number, reach: number[] | null, final = 0.95) =>
+      [1, 2, 3].map((seed, i) => entry(m, lr, seed, reach ? reach[i]! : null, final));
+    const summarize = (groups: RunEntry[][]) => groups.map((g) => summarizeSetting('sgd', g, true));
+    const fixed = summarize([seeds(0, 0.1, null), seeds(0.9, 0.1, [50, 50, 60])]);
+    const same = summarize([seeds(0, 1, [50, 60, 70]), seeds(0.9, 0.1, [50, 50, 60])]);
+    const wild = seeds(0.9, 1, [50, 50, 50]).map((e) => ({ ...e, analysis: { ...e.analysis, status: 'diverged' as const, reason: 'x', step: 9 } }));
+    const tuned = summarize([seeds(0, 1, [50, 60, 70]), seeds(0.9, 0.1, [50, 50, 60]), wild]);
+    const parts = [
+      { spec: { kind: 'fixed' as const, lr: 0.1 }, settings: fixed, reported: fixed, conclusion: '' },
+      { spec: { kind: 'same-step' as const, step: 1 }, settings: same, reported: same, conclusion: '' },
+      { spec: { kind: 'tuned' as const, lrs: [0.1, 1] }, settings: tuned, reported: tuned.slice(0, 2), conclusion: '' },
+    ];
+    const answer = studyAnswer({ config, parts, data: { source: 's', sha256: '0', train: 1000, validation: 100, test: 100 }, finished: 27, planned: 27 });
+    expect(answer).toContain('At a fixed lr of 0.1, μ = 0.9 was the fastest (best μ = 0.9, 53 ± 14 steps); plain SGD never reached the target.');
+    expect(answer).toContain('With the same effective step lr / (1 − μ) = 1, plain SGD (60 ± 25 steps) was as fast as the fastest momenta: '
+      + 'μ = 0.9 and plain SGD are indistinguishable at 3 seeds (best μ = 0.9, 53 ± 14 steps), so no advantage for momentum shows.');
+    expect(answer).toContain('Yuan, Ying & Sayed 2016');
+    expect(answer).toContain('Instability is set by the effective step: every setting with lr / (1 − μ) ≤ 1 trained, every one from 10 on failed (1 diverged and 0 stalled; the first, μ = 0.9 at lr 1).');
+    expect(answer).not.toMatch(/\d\.\d{4,}/);
+  });
+
   it('answers a stopped study honestly', () => {
     const answer = studyAnswer({ config, parts: [], data: { source: 's', sha256: '0', train: 10, validation: 5, test: 5 }, finished: 0, planned: 9 });
     expect(answer).toMatch(/Stopped before any run finished, so there is nothing to compare\.$/);

@@ -1,6 +1,5 @@
 import { accuracyRanking, momentaLabel, speedRanking } from './conclusion.js';
 import { accuracyPercent, count, momentumSymbol, optimizerName, percent, round, wholeSteps, withInterval } from './labels.js';
-import { separated } from './statistics.js';
 import type { PartResult, SettingSummary, StudyConfig, StudyResult } from './types.js';
 
 export interface AnswerInput {
@@ -23,21 +22,30 @@ function momentumVersusSgd(config: StudyConfig, part: PartResult, where: string)
   const mu = momentumSymbol(config.optimizer);
   const ranking = speedRanking(part);
   const best = ranking.ranked[0];
-  const fastest = ranking.winner ? [ranking.winner] : ranking.tied;
-  const sgd = part.reported.find((s) => s.momentum === 0);
   if (!best) return `${where}, no setting reached the target in every seed.`;
-  const bestLabel = fastest.length > 1 ? `${momentaLabel(config.optimizer, fastest)} (indistinguishable)` : `${mu} = ${best.momentum}`;
-  const bestSteps = `${withInterval(best.stepsToTarget.estimate!, wholeSteps)} steps`;
-  if (!sgd || sgd.momentum === best.momentum && fastest.length === 1) return `${where}, ${bestLabel} was fastest (${bestSteps}).`;
-  const sgdSteps = sgd.stepsToTarget.estimate;
-  if (sgd.status.status !== 'ok' || !sgdSteps) {
-    const reached = sgd.stepsToTarget.reached;
-    return `${where}, ${bestLabel} was fastest (${bestSteps}); plain SGD ${sgd.status.status !== 'ok' ? sgd.status.status : `reached the target in ${reached} of ${sgd.stepsToTarget.of} seeds`}.`;
+  const steps = (s: SettingSummary) => `${withInterval(s.stepsToTarget.estimate!, wholeSteps)} steps`;
+  const group = (ranking.winner ? [ranking.winner] : ranking.tied).sort((a, b) => a.momentum - b.momentum);
+  const momenta = group.filter((s) => s.momentum !== 0);
+  const sgd = part.reported.find((s) => s.momentum === 0);
+  const seeds = count(config.seeds.length, 'seed');
+  if (momenta.length === 0) return `${where}, plain SGD was the fastest (${steps(best)}), its interval separate from every ${mu} > 0.`;
+  if (sgd && group.includes(sgd)) {
+    return `${where}, plain SGD (${steps(sgd)}) was as fast as the fastest momenta: ${momentaLabel(config.optimizer, momenta)} and plain SGD `
+      + `are indistinguishable at ${seeds} (best ${mu} = ${best.momentum}, ${steps(best)}), so no advantage for momentum shows.`;
   }
-  if (fastest.includes(sgd)) return `${where}, plain SGD (${withInterval(sgdSteps, wholeSteps)} steps) was as fast as ${bestLabel}: momentum's advantage is gone.`;
+  const were = momenta.length > 1
+    ? `${momentaLabel(config.optimizer, momenta)} were the fastest, indistinguishable from each other at ${seeds}`
+    : `${mu} = ${momenta[0]!.momentum} was the fastest`;
+  const lead = `${where}, ${were} (best ${mu} = ${best.momentum}, ${steps(best)})`;
+  if (!sgd) return `${lead}.`;
+  if (sgd.status.status !== 'ok') return `${lead}; plain SGD ${sgd.status.status}.`;
+  const sgdSteps = sgd.stepsToTarget.estimate;
+  if (!sgdSteps) {
+    const { reached, of } = sgd.stepsToTarget;
+    return `${lead}; plain SGD ${reached === 0 ? 'never reached the target' : `reached it in only ${reached} of ${of} seeds`}.`;
+  }
   const ratio = round(sgdSteps.mean / best.stepsToTarget.estimate!.mean, 2);
-  const clear = separated(sgdSteps, best.stepsToTarget.estimate!) ? 'its interval separates from' : 'though its interval overlaps';
-  return `${where}, ${bestLabel} reached it in ${bestSteps}, ${ratio}× faster than plain SGD (${withInterval(sgdSteps, wholeSteps)}; ${clear} SGD's).`;
+  return `${lead}, ${ratio}× faster than plain SGD (${steps(sgd)}; the intervals separate).`;
 }
 
 /**
