@@ -192,9 +192,10 @@ describe('the metrics table', () => {
   it('has an effective-step column for SGD and none for Adam, and status before the figures', () => {
     const sgd = summarizeSetting('sgd', [entry(0.9, 0.05, 1, 50)], true);
     expect(tableHeader(config, true)).toEqual([
-      'setting', 'lr', 'lr / (1 − μ)', 'status', 'steps to 90.0% val.', 'final val. accuracy', 'best val. accuracy', 'final test accuracy', 'seconds',
+      'setting', 'lr', 'lr / (1 − μ)', 'status', 'steps to 90.0% val.', 'final val. accuracy', 'best val. accuracy (mean step)', 'final test accuracy', 'seconds',
     ]);
     expect(tableRows(config, [sgd], true)[0]!.slice(0, 5)).toEqual(['μ = 0.9', '0.05', '0.5', 'ok', String(Math.round(sgd.stepsToTarget.estimate!.mean))]);
+    expect(tableRows(config, [sgd], true)[0]![6]).toBe(`${(sgd.bestValidationAccuracy.mean * 100).toFixed(2)}% at step ${sgd.bestStep.mean}`);
     const adam = { ...config, optimizer: 'adam' as const };
     expect(tableHeader(adam, false)).not.toContain('lr / (1 − μ)');
     expect(tableRows(adam, [summarizeSetting('adam', [entry(0.9, 0.001, 1, 50)], false)], false)[0]![0]).toBe('β1 = 0.9');

@@ -51,6 +51,7 @@ export function summarizeSetting(optimizer: SweepOptimizer, entries: readonly Ru
     },
     finalValidationAccuracy: estimate(analyses.map((a) => a.finalValidationAccuracy)),
     bestValidationAccuracy: estimate(analyses.map((a) => a.bestValidationAccuracy.accuracy)),
+    bestStep: estimate(analyses.map((a) => a.bestValidationAccuracy.step)),
     finalTestAccuracy: reportTest && tests.length === entries.length ? estimate(tests) : null,
     seconds: entries.reduce((a, e) => a + e.record.seconds, 0) / entries.length,
   };

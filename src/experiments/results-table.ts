@@ -5,7 +5,7 @@ import type { SettingSummary, StudyConfig } from './types.js';
 export function tableHeader(config: StudyConfig, withTest: boolean): string[] {
   return [
     'setting', 'lr', ...(config.optimizer === 'adam' ? [] : ['lr / (1 − μ)']), 'status',
-    `steps to ${percent(config.targetAccuracy, 1)} val.`, 'final val. accuracy', 'best val. accuracy',
+    `steps to ${percent(config.targetAccuracy, 1)} val.`, 'final val. accuracy', 'best val. accuracy (mean step)',
     ...(withTest ? ['final test accuracy'] : []), 'seconds',
   ];
 }
@@ -31,7 +31,7 @@ export function tableRows(config: StudyConfig, settings: readonly SettingSummary
     statusCell(s),
     stepsCell(s),
     withInterval(s.finalValidationAccuracy, accuracyPercent),
-    withInterval(s.bestValidationAccuracy, accuracyPercent),
+    `${withInterval(s.bestValidationAccuracy, accuracyPercent)} at step ${wholeSteps(s.bestStep.mean)}`,
     ...(withTest ? [s.finalTestAccuracy ? withInterval(s.finalTestAccuracy, accuracyPercent) : '—'] : []),
     s.seconds.toFixed(1),
   ]);

@@ -119,6 +119,8 @@ export interface SettingSummary {
   stepsToTarget: { reached: number; of: number; estimate: Estimate | null };
   finalValidationAccuracy: Estimate;
   bestValidationAccuracy: Estimate;
+  /** The step of each seed's best validation accuracy, over the seeds. */
+  bestStep: Estimate;
   /** Only for the settings a part reports (never for the tuned part's other lrs). */
   finalTestAccuracy: Estimate | null;
   seconds: number;
