@@ -48,10 +48,19 @@ function readingGuide(config: StudyConfig, result: StudyResult): string {
 <li><b>±</b> is half the width of the 95% confidence interval of the mean over the ${count(n, 'seed')} (Student t with ${count(n - 1, 'degree')} of freedom: mean ± t · sd / √n). With one seed there is no interval. A winner is named only when its interval does not overlap the runner-up's; otherwise the settings are called indistinguishable at ${count(n, 'seed')}.</li>
 <li><b>Steps to ${percent(config.targetAccuracy, 1)} val.</b>: updates until the validation accuracy first reached ${percent(config.targetAccuracy, 1)}, interpolated linearly between evaluations (every ${count(config.evalEvery, 'step')}). The mean is given only when every seed got there; otherwise "k of n seeds".</li>
 <li><b>Validation and test kept apart</b>: ${result.data.validation} validation images are held out of the training images (split seed ${config.splitSeed}); every choice (the best lr, the fastest setting) uses them. The ${result.data.test} test images only report, for the settings a part reports.</li>
-<li><b>Final accuracy</b>: the mean of the last ${count(k, 'evaluation')} (the last ${count(config.evalEvery * (k - 1), 'step')} of training), so one noisy evaluation cannot decide it; <b>best</b> is the highest single evaluation.</li>
+<li><b>Final accuracy</b>: the mean of the last ${count(k, 'evaluation')}${finalWindow(result)}, so one noisy evaluation cannot decide it; <b>best</b> is the highest single evaluation, at the mean step its seeds reached it.</li>
 <li><b>Status</b>: <i>diverged</i> when a loss was NaN/∞ or above 1000 × the first (training stops there), when the smoothed loss exploded past ${EXPLOSION_FACTOR} × its start, or when it ended above ${RISE_FACTOR} × its lowest (falling apart); <i>stalled</i> when it did not learn. Did not learn: final validation accuracy less than ${NEAR_CHANCE * 100}% of the way from chance to 100% (19% for 10 classes), or a smoothed training loss that never fell below its start. A setting is ok only when every seed is.</li>
 <li><b>Curves</b>: lines are the mean over seeds, bands span the lowest to the highest seed; the x axis is in epochs (fractions of a pass over the ${result.data.train} training images). Colours are fixed per μ across reports.</li>
 </ul>`;
+}
+
+/** " (steps 125 to 157)": where the final evaluations of a full run lie. */
+function finalWindow(result: StudyResult): string {
+  const full = result.runs.find((r) => !r.record.diverged)?.record;
+  if (!full) return '';
+  const trained = full.evaluations.filter((e) => e.step > 0);
+  const window = trained.slice(-full.config.finalEvaluations);
+  return window.length > 1 ? ` (steps ${window[0]!.step} to ${window[window.length - 1]!.step})` : '';
 }
 
 function configList(result: StudyResult): string {
