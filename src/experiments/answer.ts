@@ -79,14 +79,17 @@ function accuracyCost(config: StudyConfig, tuned: PartResult): string {
   const ranking = accuracyRanking(tuned);
   if (ranking.ranked.length === 0) return '';
   const best = ranking.ranked[0]!;
-  const worst = ranking.ranked[ranking.ranked.length - 1]!;
   const mu = momentumSymbol(config.optimizer);
-  const test = (s: SettingSummary) => (s.finalTestAccuracy ? withInterval(s.finalTestAccuracy, accuracyPercent) : 'n/a');
-  const range = `final validation accuracy ranged from ${withInterval(worst.finalValidationAccuracy, accuracyPercent)} (${mu} = ${worst.momentum}) `
-    + `to ${withInterval(best.finalValidationAccuracy, accuracyPercent)} (${mu} = ${best.momentum}; test ${test(best)})`;
-  if (ranking.winner && ranking.ranked.length > 1) return `At their best lrs, ${range}; ${mu} = ${best.momentum} is more accurate beyond the seed spread.`;
-  if (ranking.tied.length === ranking.ranked.length) return `At their best lrs, ${range}: no cost in accuracy, all indistinguishable at ${count(config.seeds.length, 'seed')}.`;
-  return `At their best lrs, ${range}; the best (${momentaLabel(config.optimizer, ranking.tied)}) are indistinguishable from each other at ${count(config.seeds.length, 'seed')}.`;
+  const acc = (s: SettingSummary) => withInterval(s.finalValidationAccuracy, accuracyPercent);
+  const test = best.finalTestAccuracy ? ` (test ${withInterval(best.finalTestAccuracy, accuracyPercent)})` : '';
+  const top = `At their best lrs, the highest final validation accuracy was ${mu} = ${best.momentum}'s, ${acc(best)}${test}`;
+  if (ranking.winner && ranking.ranked.length > 1) return `${top}, beyond the seed spread of every other ${mu}.`;
+  const byMomentum = (list: SettingSummary[]) => [...list].sort((a, b) => a.momentum - b.momentum);
+  const below = byMomentum(ranking.ranked.filter((s) => !ranking.tied.includes(s)));
+  const others = byMomentum(ranking.tied.filter((s) => s !== best));
+  const tied = `${momentaLabel(config.optimizer, others)} ${others.length === 1 ? 'is' : 'are'} indistinguishable from it at ${count(config.seeds.length, 'seed')}`;
+  if (below.length === 0) return `${top}; ${tied}: no cost in accuracy shows.`;
+  return `${top}; ${tied}; ${below.map((s) => `${mu} = ${s.momentum} (${acc(s)})`).join(', ')} ${below.length === 1 ? 'is' : 'are'} lower beyond the seed spread.`;
 }
 
 /** The study's answer, for a reader who reads nothing else; a sweep's is its one part's conclusion. */
