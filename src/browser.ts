@@ -12,9 +12,11 @@ export type { GroupState, Hyperparameters, Optimizer, OptimizerState } from './o
 export { decayGroups, type ParamGroup, type Params } from './optim/param-groups.js';
 export { BaseOptimizer, type OptimizerSpec } from './optim/base-optimizer.js';
 export * from './train/index.js';
-export { runSetting, type RunHooks } from './experiments/run-setting.js';
+export { runSetting, type RunData, type RunHooks } from './experiments/run-setting.js';
+export { momentumColour } from './experiments/palette.js';
+export { runData } from './experiments/run-data.js';
 export type {
-  RunConfig, RunEpoch, RunProgress, RunResult, SettingSummary, Stat, SweepConfig, SweepOptimizer, SweepResult, TestPoint,
-  TrainingSettings,
+  AnalysisSettings, DataSpec, Estimate, Evaluation, PartKind, PartResult, PartSpec, RunAnalysis, RunConfig, RunEntry, RunProgress,
+  RunRecord, Score, SettingSummary, Status, StatusReport, StudyConfig, StudyResult, SweepOptimizer,
 } from './experiments/types.js';
 export * from './checkpoint/index.js';

@@ -32,12 +32,13 @@ describe('the built heavyball command (dist/cli.js)', () => {
   it('runs a sweep in worker threads and writes the report', async () => {
     const out = await mkdtemp(join(tmpdir(), 'heavyball-dist-'));
     const { code, stdout, stderr } = await heavyball(
-      ['sweep', '--limit', '300', '--epochs', '1', '--batch-size', '50', '--momenta', '0,0.9', '--workers', '2', '--out', out]);
+      ['sweep', '--limit', '300', '--validation-size', '50', '--epochs', '1', '--batch-size', '50', '--seeds', '1',
+        '--momenta', '0,0.9', '--workers', '2', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('[worker 2]');
     const report = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8'));
-    expect(report.runs.map((r: { config: { momentum: number } }) => r.config.momentum)).toEqual([0, 0.9]);
+    expect(report.runs.map((r: { record: { config: { momentum: number } } }) => r.record.config.momentum)).toEqual([0, 0.9]);
     await access(join(out, 'sweep.html'));
     await access(join(out, 'sweep.svg'));
   });
@@ -45,10 +46,10 @@ describe('the built heavyball command (dist/cli.js)', () => {
   it('ends quietly when its output is piped into a command that stops reading', async () => {
     const out = await mkdtemp(join(tmpdir(), 'heavyball-dist-'));
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((done, fail) => {
-      execFile('sh', ['-c', `"${cli}" sweep --limit 300 --epochs 1 --batch-size 50 --momenta 0,0.5,0.9 --workers 1 --out "${out}" | head -n 1`],
+      execFile('sh', ['-c', `"${cli}" sweep --limit 300 --validation-size 50 --seeds 1 --epochs 1 --batch-size 50 --momenta 0,0.5,0.9 --workers 1 --out "${out}" | head -n 1`],
         { encoding: 'utf8' }, (error, stdout, stderr) => (error ? fail(error) : done({ stdout, stderr })));
     });
-    expect(stdout).toMatch(/^\[worker 1\] μ = 0, seed 1: started \(lr 0\.05\)\n$/);
+    expect(stdout).toBe('3 runs: 0 stored already, 3 to train.\n');
     expect(stderr).toBe('');
   });
 

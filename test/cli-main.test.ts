@@ -1,10 +1,11 @@
-import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { count, loss, rate } from '../src/cli/progress.js';
-import type { SweepResult } from '../src/experiments/types.js';
+import { loss, rate } from '../src/cli/progress.js';
+import { count } from '../src/experiments/labels.js';
+import type { RunAnalysis, RunRecord, StudyResult } from '../src/experiments/types.js';
 
 /** Runs the command with its output captured (not a terminal, so progress comes as plain lines). */
 async function run(argv: string[], interrupt?: AbortSignal, onOutput?: (text: string) => void) {
@@ -18,7 +19,9 @@ async function run(argv: string[], interrupt?: AbortSignal, onOutput?: (text: st
   return { code, stdout, stderr };
 }
 
-const small = ['--limit', '300', '--epochs', '1', '--batch-size', '50', '--eval-every', '0'];
+// 300 training images: 50 held out for validation, 250 trained on in batches of 50 (5 steps an epoch).
+const small = ['--limit', '300', '--validation-size', '50', '--epochs', '1', '--batch-size', '50', '--eval-every', '2'];
+const oneSeed = [...small, '--seeds', '1'];
 
 describe('heavyball: usage', () => {
   it('prints the help and the version on request, with exit code 0', async () => {
@@ -47,7 +50,7 @@ describe('heavyball: usage', () => {
     [['sweep', '--seeds', '1,x'], "error: option '--seeds <list>' argument '1,x' is invalid. It must be a whole number."],
     [['sweep', '--target-accuracy', '97'], "error: option '--target-accuracy <fraction>' argument '97' is invalid. It must be a number in (0, 1], e.g. 0.97 for 97%."],
     [['sweep', '--lr'], "error: option '--lr <rate>' argument missing"],
-    [['sweep', '--optimizer', 'adam', '--normalize-lr'], "error: --normalize-lr applies to SGD momentum only: Adam's first moment is an average, its step does not grow as 1/(1 − β1)"],
+    [['sweep', '--optimizer', 'adam', '--normalize-lr'], "error: --same-step applies to SGD momentum only: Adam's first moment is an average, its step does not grow as 1/(1 − β1)"],
     [['sweep', 'now'], "error: too many arguments for 'sweep'. Expected 0 arguments but got 1."],
     [['train', '--momentum', '1'], "error: option '--momentum <μ>' argument '1' is invalid. A momentum must be a number in [0, 1)."],
     [['train', '--layers', '10,10'], "error: option '--layers <widths>' argument '10,10' is invalid. It must go from 784 (an image's 28 × 28 pixels) to 10 (the digits), e.g. 784,128,10."],
@@ -78,37 +81,44 @@ describe('heavyball: usage', () => {
 describe('heavyball sweep', () => {
   it('trains in workers, prints progress lines, the table and the report paths', async () => {
     const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
-    const { code, stdout, stderr } = await run(['sweep', ...small, '--momenta', '0,0.9', '--workers', '2', '--out', out]);
+    const { code, stdout, stderr } = await run(['sweep', ...oneSeed, '--momenta', '0,0.9', '--workers', '2', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/\[worker [12]\] μ = 0, seed 1: started \(lr 0\.05\)/);
-    expect(stdout).toMatch(/\[worker [12]\] μ = 0\.9, seed 1: epoch 1\/1, step 6\/6, mean training loss \d\.\d{4}/);
-    const report = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as SweepResult;
+    expect(stdout).toContain('2 runs: 0 stored already, 2 to train.');
+    expect(stdout).toMatch(/\[worker [12]\] μ = 0, lr 0\.1, seed 1: started/);
+    const report = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as StudyResult;
     for (const r of report.runs) {
-      const accuracy = `${(r.finalTestAccuracy * 100).toFixed(2)}%`;
-      expect(stdout).toContain(`μ = ${r.config.momentum}, seed 1: test accuracy ${accuracy} after 6 steps`);
-      expect(stdout).toMatch(new RegExp(`\\nμ = ${r.config.momentum} +0\\.05 .* ${accuracy} `));
+      const accuracy = `${(r.analysis.finalValidationAccuracy * 100).toFixed(2)}%`;
+      expect(stdout).toContain(`μ = ${r.record.config.momentum}, lr 0.1, seed 1: final validation accuracy ${accuracy} after 5 steps`);
+      expect(stdout).toMatch(new RegExp(`\\nμ = ${r.record.config.momentum} +0\\.1 +[\\d.]+ +ok .* ${accuracy} `));
     }
-    expect(stdout).toContain(report.conclusion);
+    expect(stdout).toMatch(/\[2\/2 runs trained, 100%, ETA 0s\]/);
+    expect(stdout).toContain(report.answer);
     expect(stdout).toContain(`Report: ${join(out, 'sweep.html')}`);
     await access(join(out, 'sweep.svg'));
+    expect((await readdir(join(out, 'runs'))).filter((f) => f.endsWith('.json'))).toHaveLength(2);
   });
 
-  it('on an interrupt stops the workers, still writes the report of what finished, exit code 130', async () => {
+  it('on an interrupt stops the workers, keeps the finished runs and writes a partial report, exit code 130', async () => {
     const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
     const interrupt = new AbortController();
     const { code, stdout } = await run(
-      ['sweep', ...small, '--momenta', '0,0.5,0.9', '--workers', '1', '--out', out],
+      ['sweep', ...oneSeed, '--momenta', '0,0.5,0.9', '--workers', '1', '--out', out],
       interrupt.signal,
-      (text) => { if (text.includes(': test accuracy')) interrupt.abort(); },
+      (text) => { if (text.includes(': final validation accuracy')) interrupt.abort(); },
     );
     expect(code).toBe(130);
-    expect(stdout).toContain('Stopping the workers');
-    const report = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as SweepResult;
+    expect(stdout).toContain('Stopping; finished runs are stored');
+    const report = JSON.parse(await readFile(join(out, 'sweep-partial.json'), 'utf8')) as StudyResult;
     expect(report.aborted).toBe(true);
-    expect(report.runs.map((r) => r.config.momentum)).toEqual([0]);
-    expect(report.conclusion).toContain('1 of 3 runs finished');
+    expect(report.runs.map((r) => r.record.config.momentum)).toEqual([0]);
+    expect(report.answer).toContain('1 of 3 runs finished');
+    await expect(access(join(out, 'sweep.html'))).rejects.toThrow();
+    const resumed = await run(['sweep', ...oneSeed, '--momenta', '0,0.5,0.9', '--workers', '1', '--out', out]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('3 runs: 1 stored already, 2 to train.');
     await access(join(out, 'sweep.html'));
+    await expect(access(join(out, 'sweep-partial.html'))).rejects.toThrow();
   });
 
   it('fails with exit code 1 and the reason when the data is not there', async () => {
@@ -120,15 +130,17 @@ describe('heavyball sweep', () => {
 });
 
 describe('heavyball train', () => {
-  it('trains one network and reports its final accuracy and loss curve', async () => {
+  it('trains one network and writes its own single-run report', async () => {
     const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
     const { code, stdout } = await run(['train', ...small, '--momentum', '0.9', '--seed', '3', '--out', out]);
     expect(code).toBe(0);
-    const report = JSON.parse(await readFile(join(out, 'train.json'), 'utf8')) as SweepResult;
-    expect(report.runs).toHaveLength(1);
-    const [only] = report.runs;
-    expect(only!.config).toMatchObject({ momentum: 0.9, seed: 3, epochs: 1, batchSize: 50 });
-    expect(stdout).toContain(`Final test accuracy ${(only!.finalTestAccuracy * 100).toFixed(2)}% (test loss ${only!.finalTestLoss!.toFixed(4)}) after 6 steps`);
+    const { record, analysis } = JSON.parse(await readFile(join(out, 'train.json'), 'utf8')) as { record: RunRecord; analysis: RunAnalysis };
+    expect(record.config).toMatchObject({ momentum: 0.9, seed: 3, epochs: 1, batchSize: 50, lr: 0.1 });
+    expect(stdout).toContain(`final validation accuracy ${(analysis.finalValidationAccuracy * 100).toFixed(2)}% (mean of the last 3 evaluations)`);
+    expect(stdout).toContain('After 5 steps of the 5 planned (1 epoch)');
+    const html = await readFile(join(out, 'train.html'), 'utf8');
+    expect(html).toContain('<title>Training run: SGD with momentum, μ = 0.9, lr 0.1, on MNIST</title>');
+    expect(html).not.toContain('Momentum sweep');
     const svg = await readFile(join(out, 'train.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('μ = 0.9');
@@ -136,10 +148,10 @@ describe('heavyball train', () => {
 
   it('counts one step as "1 step"', async () => {
     const out = await mkdtemp(join(tmpdir(), 'heavyball-cli-'));
-    const { code, stdout } = await run(['train', '--limit', '50', '--batch-size', '50', '--epochs', '1', '--out', out]);
+    const { code, stdout } = await run(['train', '--limit', '100', '--validation-size', '50', '--batch-size', '50', '--epochs', '1', '--out', out]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/: test accuracy \d+\.\d\d% after 1 step \(/);
-    expect(stdout).toMatch(/\nFinal test accuracy \d+\.\d\d% \(test loss \d\.\d{4}\) after 1 step, in /);
+    expect(stdout).toContain('After 1 step of the 1 planned (1 epoch)');
+    expect(stdout).not.toMatch(/\b1 (steps|epochs|evaluations)\b/);
   });
 
   it('says where a resumed run starts: the checkpoint\'s step and epoch', async () => {
@@ -147,12 +159,13 @@ describe('heavyball train', () => {
     const checkpoint = join(out, 'run.safetensors');
     const first = await run(['train', ...small, '--checkpoint', checkpoint, '--checkpoint-every', '4', '--out', out]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^\[worker 1\] μ = 0\.9, seed 1: started \(lr 0\.05\)$/m);
-    // 6 steps an epoch, a checkpoint every 4: saved at step 4, in epoch 1.
-    const twoEpochs = ['--limit', '300', '--epochs', '2', '--batch-size', '50', '--eval-every', '0'];
+    expect(first.stdout).toMatch(/^\[worker 1\] μ = 0\.9, lr 0\.1, seed 1: started$/m);
+    // 5 steps an epoch, a checkpoint every 4: saved at step 4, in epoch 1.
+    const twoEpochs = ['--limit', '300', '--validation-size', '50', '--epochs', '2', '--batch-size', '50', '--eval-every', '2'];
     const resumed = await run(['train', ...twoEpochs, '--resume', checkpoint, '--out', out]);
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toMatch(/^\[worker 1\] μ = 0\.9, seed 1: resumed at step 4, epoch 1\/2 \(lr 0\.05\)\n\[worker 1\] μ = 0\.9, seed 1: epoch 1\/2, step 6\/12/);
+    expect(resumed.stdout).toMatch(/^\[worker 1\] μ = 0\.9, lr 0\.1, seed 1: resumed at step 4, epoch 1\/2$/m);
+    expect(resumed.stdout).toContain('After 10 steps of the 10 planned (2 epochs)');
     expect(resumed.stdout).not.toContain('started');
   });
 

@@ -1,203 +1,263 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stat, summarizeSettings } from '../src/experiments/aggregate.js';
-import { conclude } from '../src/experiments/conclusion.js';
-import { downsample, firstStepAtOrBelow, firstStepWithAccuracy, smoothLoss, summarizeRun } from '../src/experiments/metrics.js';
+import { analyzePart, analyzeRun, summarizeSetting } from '../src/experiments/analysis.js';
+import { studyAnswer } from '../src/experiments/answer.js';
+import { canonicalJson } from '../src/experiments/canonical-json.js';
+import { partConclusion } from '../src/experiments/conclusion.js';
+import { count, round, steps } from '../src/experiments/labels.js';
+import { bestAccuracy, downsample, finalMean, smoothLoss, stepsToAccuracy } from '../src/experiments/metrics.js';
+import { momentumColour } from '../src/experiments/palette.js';
+import { partSettings, sameStepLr } from '../src/experiments/plan.js';
 import { escapeHtml } from '../src/experiments/report-html.js';
-import { formatTable, tableRows } from '../src/experiments/results-table.js';
+import { formatTable, tableHeader, tableRows } from '../src/experiments/results-table.js';
 import { mlp } from '../src/experiments/run-setting.js';
-import { resolveSweepConfig, runConfigs } from '../src/experiments/sweep-options.js';
-import type { RunConfig, RunResult, SweepConfig } from '../src/experiments/types.js';
+import { resolveStudyConfig } from '../src/experiments/study-config.js';
+import type { Evaluation, RunEntry, RunRecord, StudyConfig } from '../src/experiments/types.js';
+import { syntheticRecord } from './helpers/study-records.js';
 
-const config: SweepConfig = resolveSweepConfig({ momenta: [0, 0.9, 0.99], targetLoss: 0.5, targetAccuracy: 0.9 }, 2);
+const config: StudyConfig = resolveStudyConfig({ targetAccuracy: 0.9, smoothing: 0.5 }, 'study', 2);
 
-function run(momentum: number, seed: number, fields: Partial<RunResult>): RunResult {
-  const runConfig: RunConfig = runConfigs({ ...config, momenta: [momentum], seeds: [seed] })[0]!;
-  return {
-    config: runConfig, loss: [], smoothedLoss: [], lossCurve: [], epochs: [], tests: [],
-    stepsToTargetLoss: null, stepsToTargetAccuracy: null, finalTestAccuracy: 0.9, finalTestLoss: 0.3,
-    steps: 100, seconds: 1, diverged: false, ...fields,
-  };
+const evaluations = (points: [number, number][]): Evaluation[] =>
+  points.map(([step, accuracy]) => ({ step, epoch: step / 100, validation: { loss: null, accuracy }, test: null }));
+
+/** A run of `momentum`, `lr`, `seed` reaching 90% accuracy at about `reach` steps (never when null). */
+function entry(momentum: number, lr: number, seed: number, reach: number | null, final = 0.95, extra: Partial<RunRecord> = {}): RunEntry {
+  const record = syntheticRecord(
+    200,
+    (s) => 2.3 * Math.exp(-s / 50) + 0.1,
+    (s) => (reach === null ? Math.min(0.85, 0.1 + s / 100) : Math.min(final, 0.1 + (0.8 * s) / reach)),
+    { momentum, lr, seed },
+  );
+  const full = { ...record, ...extra };
+  return { id: `${momentum}|${lr}|${seed}`, record: full, analysis: analyzeRun(full, config) };
 }
 
 describe('smoothLoss', () => {
   it('is the bias-corrected exponential moving average', () => {
-    const beta = 0.9;
-    const x = [4, 2, 3];
     const s1 = 0.1 * 4;
     const s2 = 0.9 * s1 + 0.1 * 2;
-    const s3 = 0.9 * s2 + 0.1 * 3;
-    const smoothed = smoothLoss(x, beta);
+    const smoothed = smoothLoss([4, 2], 0.9);
     expect(smoothed[0]).toBeCloseTo(4, 12);
     expect(smoothed[1]).toBeCloseTo(s2 / (1 - 0.9 ** 2), 12);
-    expect(smoothed[2]).toBeCloseTo(s3 / (1 - 0.9 ** 3), 12);
-    expect(smoothLoss(x, 0)).toEqual(x);
+    expect(smoothLoss([4, 2, 3], 0)).toEqual([4, 2, 3]);
   });
 
-  it('keeps a constant curve constant, for any factor', () => {
+  it('keeps a constant curve constant, and turns everything after a null into null', () => {
     fc.assert(fc.property(fc.double({ min: 0, max: 0.999, noNaN: true }), fc.integer({ min: 1, max: 50 }), (beta, n) => {
       for (const value of smoothLoss(new Array(n).fill(1.5), beta)) expect(value).toBeCloseTo(1.5, 9);
     }));
-  });
-
-  it('turns null (NaN, Infinity) and everything after it into null', () => {
     expect(smoothLoss([1, null, 1], 0.5)).toEqual([1, null, null]);
   });
 });
 
 describe('downsample', () => {
-  it('keeps at most maxPoints evenly spaced finite points, the last step always', () => {
+  it('keeps at most maxPoints evenly spaced points, the last step always, and no null', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 300 }), (n, maxPoints) => {
-      const curve = Array.from({ length: n }, (_, i) => i + 1);
-      const points = downsample(curve, maxPoints);
+      const points = downsample(Array.from({ length: n }, (_, i) => i + 1), maxPoints);
       expect(points.length).toBeLessThanOrEqual(maxPoints);
       expect(points.at(-1)).toEqual({ step: n, loss: n });
-      for (const p of points) expect(p.loss).toBe(p.step);
-      const gaps = new Set(points.slice(1).map((p, i) => p.step - points[i]!.step));
-      expect(gaps.size).toBeLessThanOrEqual(1);
+      expect(new Set(points.slice(1).map((p, i) => p.step - points[i]!.step)).size).toBeLessThanOrEqual(1);
     }));
-  });
-
-  it('leaves out the steps whose loss is not finite', () => {
-    expect(downsample([3, 2, null, null], 10)).toEqual([{ step: 1, loss: 3 }, { step: 2, loss: 2 }]);
+    expect(downsample([1, null, 3], 10)).toEqual([{ step: 1, loss: 1 }, { step: 3, loss: 3 }]);
   });
 });
 
-describe('steps to a target', () => {
-  it('counts steps from 1 and is null when never reached', () => {
-    expect(firstStepAtOrBelow([3, 2, 1, 0.5, 0.7], 1)).toBe(3);
-    expect(firstStepAtOrBelow([3, null, 2], 1)).toBeNull();
-    const tests = [{ step: 10, epoch: 0.5, loss: 1, accuracy: 0.8 }, { step: 20, epoch: 1, loss: 0.5, accuracy: 0.91 }];
-    expect(firstStepWithAccuracy(tests, 0.9)).toBe(20);
-    expect(firstStepWithAccuracy(tests, 0.95)).toBeNull();
+describe('accuracy metrics', () => {
+  const curve = evaluations([[0, 0.1], [10, 0.5], [20, 0.8], [30, 0.95], [40, 0.93], [50, 0.97]]);
+
+  it('interpolates the steps to a target between the evaluations around its first crossing', () => {
+    expect(stepsToAccuracy(curve, 0.9)).toBeCloseTo(20 + (0.1 / 0.15) * 10, 12);
+    expect(stepsToAccuracy(curve, 0.8)).toBe(20);
+    expect(stepsToAccuracy(curve, 0.05)).toBe(0);
+    expect(stepsToAccuracy(curve, 0.99)).toBeNull();
   });
 
-  it('are measured on the smoothed loss and the sorted test points', () => {
-    const runConfig = { ...runConfigs(config)[0]!, smoothing: 0, targetLoss: 1, targetAccuracy: 0.5 };
-    const result = summarizeRun(runConfig, {
-      loss: [2, 1.5, 0.9, Infinity],
-      epochs: [],
-      tests: [{ step: 4, epoch: 1, loss: 1, accuracy: 0.6 }, { step: 2, epoch: 0.5, loss: 1, accuracy: 0.55 }],
-      finalTestAccuracy: 0.1,
-      finalTestLoss: NaN,
-      seconds: 1,
-      diverged: { step: 4, loss: Infinity },
-    });
-    expect(result.loss).toEqual([2, 1.5, 0.9, null]);
-    expect(result.stepsToTargetLoss).toBe(3);
-    expect(result.stepsToTargetAccuracy).toBe(2);
-    expect(result.finalTestLoss).toBeNull();
-    expect(result.diverged).toEqual({ step: 4, loss: null });
-    expect(result.steps).toBe(4);
+  it('takes final accuracy as the mean of the last k evaluations, and the best with its step', () => {
+    expect(finalMean(curve, 3, (e) => e.validation.accuracy)).toBeCloseTo((0.95 + 0.93 + 0.97) / 3, 12);
+    expect(finalMean(curve, 1, (e) => e.validation.accuracy)).toBe(0.97);
+    expect(finalMean(curve, 3, (e) => e.test?.accuracy ?? null)).toBeNull();
+    expect(bestAccuracy(curve)).toEqual({ accuracy: 0.97, step: 50 });
   });
 });
 
-describe('stat and summarizeSettings', () => {
-  it('gives the mean, sample standard deviation, min, max and count', () => {
-    expect(stat([1, 2, 3, 4])).toEqual({ mean: 2.5, std: Math.sqrt(5 / 3), min: 1, max: 4, n: 4 });
-    expect(stat([7])).toEqual({ mean: 7, std: 0, min: 7, max: 7, n: 1 });
-    expect(stat([])).toBeNull();
+describe('settings over seeds', () => {
+  it('gives the mean steps only when every seed reached the target, else "k of n"', () => {
+    const all = summarizeSetting('sgd', [entry(0.9, 0.1, 1, 50), entry(0.9, 0.1, 2, 60), entry(0.9, 0.1, 3, 70)], true);
+    expect(all.stepsToTarget.reached).toBe(3);
+    expect(all.stepsToTarget.estimate!.mean).toBeCloseTo(60, 9);
+    expect(all.effectiveStep).toBe(1);
+    expect(all.status).toEqual({ status: 'ok', reason: 'all 3 seeds trained', step: null, failed: 0 });
+    expect(all.finalTestAccuracy!.mean).toBeCloseTo(0.94, 12);
+    const some = summarizeSetting('sgd', [entry(0.5, 0.1, 1, 50), entry(0.5, 0.1, 2, null), entry(0.5, 0.1, 3, 70)], false);
+    expect(some.stepsToTarget).toEqual({ reached: 2, of: 3, estimate: null });
+    expect(some.finalTestAccuracy).toBeNull();
   });
 
-  it('groups the runs by momentum over their seeds, counting divergences', () => {
-    const settings = summarizeSettings([
-      run(0.9, 2, { stepsToTargetLoss: 30, finalTestAccuracy: 0.95 }),
-      run(0, 1, { stepsToTargetLoss: null }),
-      run(0.9, 1, { stepsToTargetLoss: 10, finalTestAccuracy: 0.97 }),
-      run(0.99, 1, { diverged: { step: 12, loss: null } }),
-      run(0.99, 2, { diverged: { step: 9, loss: 1e9 } }),
+  it('is ok only when every seed is, naming how many failed and the first', () => {
+    const collapsed = entry(0.99, 0.1, 2, null, 0.95, {});
+    const atChance = { ...collapsed, analysis: { ...collapsed.analysis, status: 'stalled' as const, reason: 'stuck', step: 40 } };
+    const s = summarizeSetting('sgd', [entry(0.99, 0.1, 1, 50), atChance, entry(0.99, 0.1, 3, 50)], true);
+    expect(s.status).toEqual({ status: 'stalled', reason: '1 of 3 seeds failed; seed 2: stuck', step: 40, failed: 1 });
+  });
+
+  it('tuned: reports each μ at its lr with the best final validation accuracy among the ok ones, flagging the grid edge', () => {
+    const runs = new Map<string, RunEntry>();
+    const add = (m: number, lr: number, final: number, failed = false) => {
+      for (const seed of [1, 2, 3]) {
+        const e = entry(m, lr, seed, 50, final);
+        runs.set(`${m}|${lr}|${seed}`, failed ? { ...e, analysis: { ...e.analysis, status: 'diverged', reason: 'x', step: 5 } } : e);
+      }
+    };
+    add(0, 0.1, 0.93); add(0, 1, 0.96);
+    add(0.9, 0.1, 0.95); add(0.9, 1, 0.99, true);
+    const part = analyzePart({ kind: 'tuned', lrs: [0.1, 1] }, 'sgd', [0, 0.9], [1, 2, 3], (s, seed) => runs.get(`${s.momentum}|${s.lr}|${seed}`));
+    expect(part.choices).toEqual([{ momentum: 0, lr: 1, atEdge: true }, { momentum: 0.9, lr: 0.1, atEdge: true }]);
+    expect(part.reported.map((s) => [s.momentum, s.lr])).toEqual([[0, 1], [0.9, 0.1]]);
+    expect(part.reported.every((s) => s.finalTestAccuracy !== null)).toBe(true);
+    expect(part.settings.every((s) => s.finalTestAccuracy === null)).toBe(true);
+    const text = partConclusion(config, part);
+    expect(text).toContain('Chosen on validation accuracy: μ = 0 at lr 1, μ = 0.9 at lr 0.1.');
+    expect(text).toContain("the best lr is at the grid's edge");
+    expect(text).toContain('1 setting of the grid failed (1 diverged, 0 stalled)');
+  });
+});
+
+describe('conclusions', () => {
+  const part = (runs: RunEntry[][]) => {
+    const settings = runs.map((seeds) => summarizeSetting('sgd', seeds, true));
+    return { spec: { kind: 'fixed' as const, lr: 0.1 }, settings, reported: settings };
+  };
+
+  it('names a winner only when its interval separates from the runner-up\'s', () => {
+    const separated = part([
+      [entry(0, 0.1, 1, 150), entry(0, 0.1, 2, 160), entry(0, 0.1, 3, 170)],
+      [entry(0.9, 0.1, 1, 50), entry(0.9, 0.1, 2, 50), entry(0.9, 0.1, 3, 60)],
     ]);
-    expect(settings.map((s) => s.momentum)).toEqual([0, 0.9, 0.99]);
-    expect(settings[0]!.stepsToTargetLoss).toBeNull();
-    expect(settings[1]).toMatchObject({ seeds: [1, 2], diverged: 0, stepsToTargetLoss: { mean: 20, n: 2 } });
-    expect(settings[1]!.finalTestAccuracy!.mean).toBeCloseTo(0.96, 12);
-    expect(settings[2]).toMatchObject({ diverged: 2, firstDivergedStep: 9 });
-  });
-});
-
-describe('conclude', () => {
-  const input = (runs: RunResult[], extra: Partial<Parameters<typeof conclude>[0]> = {}) => ({
-    config, settings: summarizeSettings(runs), data: { train: 60000 }, runsFinished: runs.length, runsPlanned: runs.length, ...extra,
+    const text = partConclusion(config, separated);
+    expect(text).toMatch(/^μ = 0\.9 reached 90\.0% validation accuracy first, in 53 ± 14 steps; its interval separates from the runner-up's, μ = 0 \(160 ± 25 steps\)\./);
+    expect(text).toContain('Plain SGD took 160 ± ');
+    expect(text).toContain('Plain SGD took 160 ± 25 steps, 3× as many as μ = 0.9.');
   });
 
-  it('names the fastest to each target, the best at the end and who diverged', () => {
-    const text = conclude(input([
-      run(0, 1, { stepsToTargetLoss: 400, stepsToTargetAccuracy: null, finalTestAccuracy: 0.93 }),
-      run(0.9, 1, { stepsToTargetLoss: 100, stepsToTargetAccuracy: 200, finalTestAccuracy: 0.97 }),
-      run(0.99, 1, { diverged: { step: 37, loss: null }, finalTestAccuracy: 0.098 }),
-    ]));
-    expect(text).toBe('SGD with momentum (lr 0.05, batch 128, seed 1) trained a 784-256-128-10 network for 2 epochs of 60000 MNIST images. '
-      + 'μ = 0.9 brought the smoothed training loss down to 0.5 first, after 100 steps; μ = 0 took 400 (4.0× as many); μ = 0.99 never did. '
-      + 'μ = 0.9 reached 90.0% test accuracy first, after 200 steps; μ = 0 and μ = 0.99 never did. '
-      + 'The best final test accuracy was 97.00% at μ = 0.9, the lowest 93.00% at μ = 0. '
-      + 'μ = 0.99 diverged (at step 37).');
+  it('says indistinguishable at n seeds when the intervals overlap, and "k of n" for partial settings', () => {
+    const tied = part([
+      [entry(0.8, 0.1, 1, 50), entry(0.8, 0.1, 2, 70), entry(0.8, 0.1, 3, 60)],
+      [entry(0.9, 0.1, 1, 60), entry(0.9, 0.1, 2, 60), entry(0.9, 0.1, 3, 70)],
+      [entry(0.5, 0.1, 1, 80), entry(0.5, 0.1, 2, null), entry(0.5, 0.1, 3, 90)],
+    ]);
+    const text = partConclusion(config, tied);
+    expect(text).toMatch(/μ = 0\.8 and 0\.9 reached 90\.0% validation accuracy fastest \(60 ± 25, 63 ± 14 steps\), indistinguishable at 3 seeds\./);
+    expect(text).toContain('μ = 0.5 reached it in only 2 of 3 seeds.');
+    expect(text).not.toMatch(/μ = 0\.5[^.]*\d+ steps/);
   });
 
-  it('names ties together, says when no one got there, and when the sweep was stopped', () => {
-    const text = conclude(input([
-      run(0.5, 1, { stepsToTargetAccuracy: 469 }),
-      run(0.9, 1, { stepsToTargetAccuracy: 469 }),
-    ], { runsPlanned: 3 }));
-    expect(text).toContain('No setting brought the smoothed training loss down to 0.5.');
-    expect(text).toContain('μ = 0.5 and μ = 0.9 reached 90.0% test accuracy first, after 469 steps.');
-    expect(text).toContain('No setting diverged.');
-    expect(text).toContain('The sweep was stopped early: 2 of 3 runs finished');
+  it('uses whole steps, plurals and rounded numbers', () => {
+    expect(steps(1)).toBe('1 step');
+    expect(steps(52.4)).toBe('52 steps');
+    expect(count(1, 'seed')).toBe('1 seed');
+    expect(count(3, 'seed')).toBe('3 seeds');
+    expect(round(0.030000000000000006)).toBe('0.03');
+    expect(round(1 / 3, 2)).toBe('0.33');
   });
 
-  it('speaks of β1 for Adam, of averages and spreads over several seeds', () => {
-    const adam = resolveSweepConfig({ optimizer: 'adam', seeds: [1, 2] }, 2);
-    const runs = [1, 2].map((seed) => ({
-      ...run(0.9, seed, { stepsToTargetLoss: seed * 100, finalTestAccuracy: 0.9 + seed / 100 }),
-      config: { ...runConfigs(adam)[0]!, momentum: 0.9, seed },
-    }));
-    const text = conclude({ config: adam, settings: summarizeSettings(runs), data: { train: 100 }, runsFinished: 2, runsPlanned: 2 });
-    expect(text).toContain('Adam (lr 0.001, batch 128, 2 seeds each)');
-    expect(text).toContain('β1 = 0.9 brought the smoothed training loss down to 0.2 first, after 150 steps on average');
-    expect(text).toContain(`The best final test accuracy was 91.50% ± ${(Math.SQRT1_2 * 1).toFixed(2)}% at β1 = 0.9`);
+  it('answers the question across parts: the speed-up at a fixed lr, whether it survives, where instability starts', () => {
+    const seeds = (m: number, lr: number, reach: number[] | null, final = 0.95) =>
+      [1, 2, 3].map((seed, i) => entry(m, lr, seed, reach ? reach[i]! : null, final));
+    const summarize = (groups: RunEntry[][]) => groups.map((g) => summarizeSetting('sgd', g, true));
+    const fixed = summarize([seeds(0, 0.1, null), seeds(0.9, 0.1, [50, 50, 60])]);
+    const same = summarize([seeds(0, 1, [50, 60, 70]), seeds(0.9, 0.1, [50, 50, 60])]);
+    const wild = seeds(0.9, 1, [50, 50, 50]).map((e) => ({ ...e, analysis: { ...e.analysis, status: 'diverged' as const, reason: 'x', step: 9 } }));
+    const tuned = summarize([seeds(0, 1, [50, 60, 70]), seeds(0.9, 0.1, [50, 50, 60]), wild]);
+    const parts = [
+      { spec: { kind: 'fixed' as const, lr: 0.1 }, settings: fixed, reported: fixed, conclusion: '' },
+      { spec: { kind: 'same-step' as const, step: 1 }, settings: same, reported: same, conclusion: '' },
+      { spec: { kind: 'tuned' as const, lrs: [0.1, 1] }, settings: tuned, reported: tuned.slice(0, 2), conclusion: '' },
+    ];
+    const answer = studyAnswer({ config, parts, data: { source: 's', sha256: '0', train: 1000, validation: 100, test: 100 }, finished: 27, planned: 27 });
+    expect(answer).toContain('At a fixed lr of 0.1, μ = 0.9 was the fastest (best μ = 0.9, 53 ± 14 steps); plain SGD never reached the target.');
+    expect(answer).toContain('With the same effective step lr / (1 − μ) = 1, plain SGD (60 ± 25 steps) was as fast as the fastest momenta: '
+      + 'μ = 0.9 and plain SGD are indistinguishable at 3 seeds (best μ = 0.9, 53 ± 14 steps), so no advantage for momentum shows.');
+    expect(answer).toContain('Yuan, Ying & Sayed 2016');
+    expect(answer).toContain('Instability is set by the effective step: every setting with lr / (1 − μ) ≤ 1 trained, every one from 10 on failed (1 diverged and 0 stalled; the first, μ = 0.9 at lr 1).');
+    expect(answer).not.toMatch(/\d\.\d{4,}/);
+  });
+
+  it('answers a stopped study honestly', () => {
+    const answer = studyAnswer({ config, parts: [], data: { source: 's', sha256: '0', train: 10, validation: 5, test: 5 }, finished: 0, planned: 9 });
+    expect(answer).toMatch(/Stopped before any run finished, so there is nothing to compare\.$/);
   });
 });
 
 describe('the metrics table', () => {
-  it('formats each setting as the HTML report and the CLI show it', () => {
-    const settings = summarizeSettings([
-      run(0.9, 1, { stepsToTargetLoss: 100, stepsToTargetAccuracy: null, finalTestAccuracy: 0.9712, seconds: 12.345 }),
-      run(0.9, 2, { stepsToTargetLoss: null, stepsToTargetAccuracy: null, finalTestAccuracy: 0.9688, seconds: 11.655, diverged: { step: 50, loss: null } }),
+  it('has an effective-step column for SGD and none for Adam, and status before the figures', () => {
+    const sgd = summarizeSetting('sgd', [entry(0.9, 0.05, 1, 50)], true);
+    expect(tableHeader(config, true)).toEqual([
+      'setting', 'lr', 'lr / (1 − μ)', 'status', 'steps to 90.0% val.', 'final val. accuracy', 'best val. accuracy (mean step)', 'final test accuracy', 'seconds',
     ]);
-    expect(tableRows({ ...config, seeds: [1, 2] }, settings)).toEqual([
-      ['μ = 0.9', '0.05', '0.5', '100 (1 of 2 seeds)', 'never', '97.00% ± 0.17%', '12.0', '1 of 2 seeds, first at step 50'],
-    ]);
-    expect(formatTable(['a', 'bb'], [['xyz', '1']])).toBe('a    bb\n───  ──\nxyz  1');
+    expect(tableRows(config, [sgd], true)[0]!.slice(0, 5)).toEqual(['μ = 0.9', '0.05', '0.5', 'ok', String(Math.round(sgd.stepsToTarget.estimate!.mean))]);
+    expect(tableRows(config, [sgd], true)[0]![6]).toBe(`${(sgd.bestValidationAccuracy.mean * 100).toFixed(2)}% at step ${sgd.bestStep.mean}`);
+    const adam = { ...config, optimizer: 'adam' as const };
+    expect(tableHeader(adam, false)).not.toContain('lr / (1 − μ)');
+    expect(tableRows(adam, [summarizeSetting('adam', [entry(0.9, 0.001, 1, 50)], false)], false)[0]![0]).toBe('β1 = 0.9');
+    expect(formatTable(['a', 'bb'], [['xyz', 'w']])).toBe('a    bb\n───  ──\nxyz  w');
   });
 
   it('escapes text for HTML', () => {
-    expect(escapeHtml(`<b a="1">&'`)).toBe('&#60;b a=&#34;1&#34;&#62;&#38;&#39;');
+    expect(escapeHtml('<a href="x">&\'</a>')).toBe('&#60;a href=&#34;x&#34;&#62;&#38;&#39;&#60;/a&#62;');
   });
 });
 
-describe('sweep options', () => {
-  it('has the documented defaults and one run per momentum and seed', () => {
-    const resolved = resolveSweepConfig({ seeds: [1, 2] }, 3);
-    expect(resolved).toMatchObject({
-      momenta: [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99], optimizer: 'sgd', lr: 0.05, normalizeLr: false,
-      layers: [784, 256, 128, 10], workers: 3, backend: 'wasm', simd: 'standard',
-    });
-    expect(runConfigs(resolved).map((r) => [r.momentum, r.seed])).toEqual(
-      [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99].flatMap((m) => [[m, 1], [m, 2]]));
-    expect(resolveSweepConfig({ optimizer: 'adam' }, 1).lr).toBe(0.001);
+describe('study configuration', () => {
+  it('has three parts on the default momenta, with an lr grid of at least 5 values', () => {
+    expect(config.momenta).toEqual([0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99]);
+    expect(config.seeds).toEqual([1, 2, 3]);
+    expect(config.parts.map((p) => p.kind)).toEqual(['fixed', 'same-step', 'tuned']);
+    const tuned = config.parts[2]!;
+    expect(tuned.kind === 'tuned' && tuned.lrs.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('puts a sweep in one part: fixed, same-step or tuned', () => {
+    expect(resolveStudyConfig({ lr: 0.2 }, 'sweep', 1).parts).toEqual([{ kind: 'fixed', lr: 0.2 }]);
+    expect(resolveStudyConfig({ lr: 0.5, sameStep: true }, 'sweep', 1).parts).toEqual([{ kind: 'same-step', step: 0.5 }]);
+    expect(resolveStudyConfig({ lrs: [0.3, 0.1] }, 'sweep', 1).parts).toEqual([{ kind: 'tuned', lrs: [0.1, 0.3] }]);
   });
 
   it('names the setting out of range and its range', () => {
-    expect(() => resolveSweepConfig({ momenta: [] }, 1)).toThrow(RangeError);
-    expect(() => resolveSweepConfig({ momenta: [0.9, 0.9] }, 1)).toThrow('momenta must be a list without repeats, got [0.9,0.9]');
-    expect(() => resolveSweepConfig({ lr: 0 }, 1)).toThrow('lr must be a number > 0, got 0');
-    expect(() => resolveSweepConfig({ epochs: 1.5 }, 1)).toThrow('epochs must be a positive integer, got 1.5');
-    expect(() => resolveSweepConfig({ targetAccuracy: 97 }, 1)).toThrow('targetAccuracy must be in (0, 1], got 97');
-    expect(() => resolveSweepConfig({ optimizer: 'lbfgs' as never }, 1)).toThrow('optimizer must be one of sgd, nesterov, adam');
-    expect(() => resolveSweepConfig({ layers: [784] }, 1)).toThrow(/layers must be a list of at least 2/);
+    expect(() => resolveStudyConfig({ momenta: [0.5, 1] }, 'sweep', 1)).toThrow(/momenta must be a non-empty list of numbers in \[0, 1\)/);
+    expect(() => resolveStudyConfig({ sameStep: true, optimizer: 'adam' }, 'sweep', 1)).toThrow(/sameStep applies to SGD momentum only/);
+    expect(() => resolveStudyConfig({ optimizer: 'adam' }, 'study', 1)).toThrow(/same-step part applies to SGD momentum only/);
+    expect(() => resolveStudyConfig({ validation: 300 }, 'sweep', 1, 300)).toThrow(/validation must be a whole number of images in \[1, 299\]/);
+    expect(() => resolveStudyConfig({ trainSize: 500, validation: 100 }, 'sweep', 1, 300)).toThrow(/trainSize must be a whole number in \[1, 200\]/);
+    expect(() => resolveStudyConfig({ lrs: [0.1, 0.1] }, 'sweep', 1)).toThrow(/lrs must be a list without repeats/);
+  });
+
+  it('plans the same-step part on lr = s · (1 − μ), rounded so it shares runs with the other parts', () => {
+    expect(sameStepLr(1, 0.9)).toBe(0.1);
+    expect(sameStepLr(0.3, 0.9)).toBe(0.03);
+    expect(partSettings({ kind: 'same-step', step: 1 }, [0, 0.5, 0.99])).toEqual([
+      { momentum: 0, lr: 1 }, { momentum: 0.5, lr: 0.5 }, { momentum: 0.99, lr: 0.01 },
+    ]);
   });
 
   it('builds the network from its widths, ReLU between linear layers', () => {
     expect(mlp([784, 256, 10]).map((l) => (l.type === 'linear' ? `${l.inFeatures}→${l.outFeatures}` : l.type)))
       .toEqual(['784→256', 'relu', '256→10']);
+  });
+});
+
+describe('canonical JSON and colours', () => {
+  it('gives the same text whatever the key order, and refuses non-finite numbers', () => {
+    expect(canonicalJson({ b: 1, a: [1, { d: 2, c: 'x' }] })).toBe('{"a":[1,{"c":"x","d":2}],"b":1}');
+    expect(canonicalJson({ a: [1, { c: 'x', d: 2 }], b: 1 })).toBe(canonicalJson({ b: 1, a: [1, { d: 2, c: 'x' }] }));
+    expect(() => canonicalJson({ lr: NaN })).toThrow(/finite/);
+  });
+
+  it('gives each momentum one fixed colour, distinct for the study\'s seven', () => {
+    const colours = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99].map(momentumColour);
+    expect(new Set(colours).size).toBe(7);
+    for (const c of colours) expect(c).toMatch(/^#[0-9a-f]{6}$/);
+    expect(momentumColour(0.95)).toMatch(/^#[0-9a-f]{6}$/);
+    expect(momentumColour(0.95)).toBe(momentumColour(0.95));
+    expect(colours).not.toContain(momentumColour(0.95));
   });
 });

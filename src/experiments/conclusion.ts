@@ -1,96 +1,122 @@
-import { listing, momentumLabel, optimizerName, percent, steps } from './labels.js';
-import type { SettingSummary, Stat, SweepConfig } from './types.js';
+import {
+  accuracyPercent, count, listing, momentumSymbol, percent, round, steps, wholeSteps, withInterval,
+} from './labels.js';
+import { rank, type Ranking } from './statistics.js';
+import type { Estimate, PartResult, PartSpec, SettingSummary, StudyConfig, SweepOptimizer } from './types.js';
 
-export interface ConclusionInput {
-  config: SweepConfig;
-  settings: SettingSummary[];
-  data: { train: number };
-  runsFinished: number;
-  runsPlanned: number;
+type Part = Omit<PartResult, 'conclusion'>;
+
+/** "μ = 0.8, 0.9 and 0.99" */
+export function momentaLabel(optimizer: SweepOptimizer, settings: readonly SettingSummary[]): string {
+  return `${momentumSymbol(optimizer)} = ${listing(settings.map((s) => String(s.momentum)))}`;
 }
 
-/** One paragraph that says what the numbers say: who reached the targets first, who ended best, who diverged. */
-export function conclude(input: ConclusionInput): string {
-  const { config, settings, runsFinished, runsPlanned } = input;
-  const sentences = [setup(input)];
-  if (settings.length === 0) {
-    sentences.push('The sweep was stopped before any run finished, so there is nothing to compare.');
-    return sentences.join(' ');
+export function partTitle(spec: PartSpec, optimizer: SweepOptimizer = 'sgd'): string {
+  switch (spec.kind) {
+    case 'fixed': return `Fixed lr ${spec.lr}`;
+    case 'same-step': return `Same effective step lr / (1 − μ) = ${spec.step}`;
+    case 'tuned': return `Each ${momentumSymbol(optimizer)} at its best lr of ${spec.lrs.join(', ')}`;
   }
-  const label = (s: SettingSummary) => momentumLabel(config.optimizer, s.momentum);
-  const averaged = config.seeds.length > 1 ? ' on average' : '';
+}
 
-  sentences.push(race(settings, (s) => s.stepsToTargetLoss, label, {
-    reached: (who, n) => `${who} brought the smoothed training loss down to ${config.targetLoss} first, after ${n} steps${averaged}`,
-    never: `No setting brought the smoothed training loss down to ${config.targetLoss}.`,
-  }));
-  sentences.push(race(settings, (s) => s.stepsToTargetAccuracy, label, {
-    reached: (who, n) => `${who} reached ${percent(config.targetAccuracy, 1)} test accuracy first, after ${n} steps${averaged}`,
-    never: `No setting reached ${percent(config.targetAccuracy, 1)} test accuracy.`,
-  }));
-  sentences.push(best(settings, label));
-  sentences.push(divergence(settings, label, config.seeds.length));
-  if (runsFinished < runsPlanned) {
-    sentences.push(`The sweep was stopped early: ${runsFinished} of ${runsPlanned} runs finished, and this covers only those.`);
+/** The reported settings that reached the target in every seed, ranked by steps (fewest first). */
+export function speedRanking(part: Part): Ranking<SettingSummary> {
+  const complete = part.reported.filter((s) => s.status.status === 'ok' && s.stepsToTarget.estimate !== null);
+  return rank(complete, (s) => s.stepsToTarget.estimate!, 'lower');
+}
+
+/** The reported settings whose every seed is ok, ranked by final validation accuracy (highest first). */
+export function accuracyRanking(part: Part): Ranking<SettingSummary> {
+  return rank(part.reported.filter((s) => s.status.status === 'ok'), (s) => s.finalValidationAccuracy, 'higher');
+}
+
+const stepsOf = (e: Estimate) => `${withInterval(e, wholeSteps)} steps`;
+
+/** Who reached the validation target first (or which settings cannot be told apart), and who did not. */
+function speedSentence(config: StudyConfig, part: Part): string {
+  const { optimizer, targetAccuracy, seeds } = config;
+  const mu = (s: SettingSummary) => `${momentumSymbol(optimizer)} = ${s.momentum}`;
+  const target = `${percent(targetAccuracy, 1)} validation accuracy`;
+  const ranking = speedRanking(part);
+  const sentences: string[] = [];
+  if (ranking.ranked.length === 0) sentences.push(`No setting reached ${target} in every seed.`);
+  else if (ranking.winner && ranking.ranked.length === 1) {
+    sentences.push(`Only ${mu(ranking.winner)} reached ${target} in every seed, in ${stepsOf(ranking.winner.stepsToTarget.estimate!)}.`);
+  } else if (ranking.winner) {
+    const w = ranking.winner;
+    const second = ranking.ranked[1]!;
+    sentences.push(`${mu(w)} reached ${target} first, in ${stepsOf(w.stepsToTarget.estimate!)}; its interval separates from the `
+      + `runner-up's, ${mu(second)} (${stepsOf(second.stepsToTarget.estimate!)}).`);
+  } else {
+    const tied = ranking.tied;
+    sentences.push(`${momentaLabel(optimizer, tied)} reached ${target} fastest (${tied.map((s) => withInterval(s.stepsToTarget.estimate!, wholeSteps)).join(', ')} steps), `
+      + `indistinguishable at ${count(seeds.length, 'seed')}.`);
   }
+  const baseline = ranking.ranked.find((s) => s.momentum === 0);
+  const best = ranking.ranked[0];
+  if (optimizer !== 'adam' && baseline && best && best !== baseline) {
+    sentences.push(`Plain SGD took ${stepsOf(baseline.stepsToTarget.estimate!)}, `
+      + `${round(baseline.stepsToTarget.estimate!.mean / best.stepsToTarget.estimate!.mean, 2)}× as many as ${mu(best)}.`);
+  }
+  const partial = part.reported.filter((s) => s.stepsToTarget.reached > 0 && s.stepsToTarget.reached < s.stepsToTarget.of);
+  for (const s of partial) sentences.push(`${mu(s)} reached it in only ${s.stepsToTarget.reached} of ${s.stepsToTarget.of} seeds.`);
+  const never = part.reported.filter((s) => s.stepsToTarget.reached === 0);
+  if (never.length > 0) sentences.push(`${momentaLabel(optimizer, never)} never reached it.`);
   return sentences.join(' ');
 }
 
-function setup({ config, data }: ConclusionInput): string {
-  const lr = config.normalizeLr ? `lr ${config.lr} × (1 − μ)` : `lr ${config.lr}`;
-  const seeds = config.seeds.length === 1 ? `seed ${config.seeds[0]}` : `${config.seeds.length} seeds each`;
-  const epochs = `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}`;
-  return `${optimizerName(config.optimizer)} (${lr}, batch ${config.batchSize}, ${seeds}) trained a `
-    + `${config.layers.join('-')} network for ${epochs} of ${data.train} MNIST images.`;
-}
-
-/**
- * Who got to a target in the fewest steps (ties named together), compared with the slowest that got there
- * and with the settings that never did. A setting counts as reaching it when at least one seed did.
- */
-function race(
-  settings: SettingSummary[],
-  metric: (s: SettingSummary) => Stat | null,
-  label: (s: SettingSummary) => string,
-  say: { reached: (who: string, steps: string) => string; never: string },
-): string {
-  const reached = settings.filter((s) => metric(s) !== null).sort((a, b) => metric(a)!.mean - metric(b)!.mean);
-  if (reached.length === 0) return say.never;
-  const fastest = metric(reached[0]!)!.mean;
-  const winners = reached.filter((s) => metric(s)!.mean === fastest);
-  let sentence = say.reached(listing(winners.map(label)), steps(fastest));
-  const slowest = reached[reached.length - 1]!;
-  const slowestMean = metric(slowest)!.mean;
-  if (slowestMean > fastest) {
-    sentence += `; ${label(slowest)} took ${steps(slowestMean)} (${(slowestMean / fastest).toFixed(1)}× as many)`;
+function accuracySentence(config: StudyConfig, part: Part): string {
+  const { optimizer, seeds, finalEvaluations } = config;
+  const mu = (s: SettingSummary) => `${momentumSymbol(optimizer)} = ${s.momentum}`;
+  const ranking = accuracyRanking(part);
+  if (ranking.ranked.length === 0) return '';
+  const what = `final validation accuracy (mean of the last ${count(finalEvaluations, 'evaluation')})`;
+  const acc = (s: SettingSummary) => withInterval(s.finalValidationAccuracy, accuracyPercent);
+  const test = (s: SettingSummary) => (s.finalTestAccuracy ? `; its test accuracy ${withInterval(s.finalTestAccuracy, accuracyPercent)}` : '');
+  if (ranking.winner && ranking.ranked.length > 1) {
+    return `The best ${what} was ${mu(ranking.winner)}'s, ${acc(ranking.winner)}, separate from the runner-up's${test(ranking.winner)}.`;
   }
-  const never = settings.filter((s) => metric(s) === null);
-  if (never.length > 0) sentence += `; ${listing(never.map(label))} never did`;
-  return `${sentence}.`;
+  if (ranking.winner) return `Its ${what} was ${acc(ranking.winner)}${test(ranking.winner)}.`;
+  const worst = ranking.ranked[ranking.ranked.length - 1]!;
+  const best = ranking.ranked[0]!;
+  return `By ${what}, ${momentaLabel(optimizer, ranking.tied)} were the best and indistinguishable at ${count(seeds.length, 'seed')} `
+    + `(${acc(best)} at ${mu(best)}${test(best)})${worst === best || ranking.tied.includes(worst) ? '' : `; the lowest was ${acc(worst)} at ${mu(worst)}`}.`;
 }
 
-function best(settings: SettingSummary[], label: (s: SettingSummary) => string): string {
-  const ranked = settings
-    .filter((s) => s.diverged === 0 && s.finalTestAccuracy !== null)
-    .sort((a, b) => b.finalTestAccuracy!.mean - a.finalTestAccuracy!.mean);
-  if (ranked.length === 0) return 'Every setting diverged in at least one seed.';
-  const top = ranked[0]!;
-  const bottom = ranked[ranked.length - 1]!;
-  let sentence = `The best final test accuracy was ${accuracy(top.finalTestAccuracy!)} at ${label(top)}`;
-  if (bottom !== top) sentence += `, the lowest ${accuracy(bottom.finalTestAccuracy!)} at ${label(bottom)}`;
-  return `${sentence}.`;
+function statusSentence(config: StudyConfig, part: Part): string {
+  const mu = (s: SettingSummary) => `${momentumSymbol(config.optimizer)} = ${s.momentum}`;
+  const settings = part.spec.kind === 'tuned' ? part.settings : part.reported;
+  const failed = settings.filter((s) => s.status.status !== 'ok');
+  if (failed.length === 0) return `Every setting trained (status ok in every seed).`;
+  const where = (s: SettingSummary) => (part.spec.kind === 'tuned' ? ` at lr ${s.lr}` : '');
+  if (part.spec.kind === 'tuned') {
+    return `${count(failed.length, 'setting')} of the grid failed (${failed.filter((s) => s.status.status === 'diverged').length} diverged, `
+      + `${failed.filter((s) => s.status.status === 'stalled').length} stalled); the heatmap marks them.`;
+  }
+  return failed.map((s) => `${mu(s)}${where(s)} ${s.status.status} (${s.status.reason}).`).join(' ');
 }
 
-function accuracy(s: Stat): string {
-  return s.n > 1 ? `${percent(s.mean)} ± ${percent(s.std)}` : percent(s.mean);
+function tuningSentence(config: StudyConfig, part: Part): string {
+  const mu = `${momentumSymbol(config.optimizer)} =`;
+  const choices = part.choices ?? [];
+  const chosen = choices.filter((c) => c.lr !== null);
+  const parts = [`Chosen on validation accuracy: ${chosen.map((c) => `${mu} ${c.momentum} at lr ${c.lr}`).join(', ')}.`];
+  const none = choices.filter((c) => c.lr === null);
+  if (none.length > 0) parts.push(`No lr of the grid trained ${mu} ${listing(none.map((c) => String(c.momentum)))} in every seed.`);
+  const edge = chosen.filter((c) => c.atEdge);
+  if (edge.length > 0) {
+    parts.push(`For ${mu} ${listing(edge.map((c) => String(c.momentum)))} the best lr is at the grid's edge, so a better one may lie beyond it.`);
+  }
+  return parts.join(' ');
 }
 
-function divergence(settings: SettingSummary[], label: (s: SettingSummary) => string, seeds: number): string {
-  const diverged = settings.filter((s) => s.diverged > 0);
-  if (diverged.length === 0) return 'No setting diverged.';
-  const parts = diverged.map((s) => {
-    const share = seeds > 1 ? ` in ${s.diverged} of ${s.seeds.length} seeds` : '';
-    return `${label(s)} diverged${share} (at step ${s.firstDivergedStep})`;
-  });
-  return `${listing(parts)}.`;
+/** A part's paragraph, computed from its numbers. */
+export function partConclusion(config: StudyConfig, part: Part): string {
+  if (part.settings.length === 0) return 'No run of this part finished, so there is nothing to compare.';
+  return [
+    part.spec.kind === 'tuned' ? tuningSentence(config, part) : '',
+    speedSentence(config, part),
+    accuracySentence(config, part),
+    statusSentence(config, part),
+  ].filter((s) => s !== '').join(' ');
 }

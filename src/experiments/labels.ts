@@ -1,4 +1,4 @@
-import type { SweepOptimizer } from './types.js';
+import type { Estimate, SweepOptimizer } from './types.js';
 
 const OPTIMIZER_NAMES: Record<SweepOptimizer, string> = {
   sgd: 'SGD with momentum',
@@ -23,9 +23,20 @@ export function percent(fraction: number, digits = 2): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }
 
-/** A count of steps, rounded to a whole step when it is a mean. */
+/** A number to `digits` significant digits, without trailing zeros: 0.030000000000000006 → "0.03". */
+export function round(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return String(x);
+  return String(Number(x.toPrecision(digits)));
+}
+
+/** "1 step", "2 steps", "3.5 epochs": `n` with its noun, plural unless n is exactly 1. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
+/** A count of steps, rounded to a whole step when it is a mean or an interpolation. */
 export function steps(n: number): string {
-  return String(Math.round(n));
+  return count(Math.round(n), 'step');
 }
 
 /** "a", "a and b", "a, b and c". */
@@ -33,3 +44,15 @@ export function listing(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
+
+/**
+ * "412 ± 14": the mean ± the half-width of its 95% confidence interval (Student t over the seeds), each
+ * through `format`; the mean alone for n = 1, which has no interval.
+ */
+export function withInterval(e: Estimate, format: (x: number) => string): string {
+  if (e.low === null || e.high === null) return format(e.mean);
+  return `${format(e.mean)} ± ${format((e.high - e.low) / 2)}`;
+}
+
+export const wholeSteps = (x: number): string => String(Math.round(x));
+export const accuracyPercent = (x: number): string => percent(x, 2);

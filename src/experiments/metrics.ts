@@ -1,4 +1,4 @@
-import type { RunConfig, RunEpoch, RunResult, TestPoint } from './types.js';
+import type { Evaluation } from './types.js';
 
 /** How many points a plotted loss curve keeps at most. */
 export const PLOT_POINTS = 200;
@@ -40,45 +40,35 @@ export function downsample(curve: readonly (number | null)[], maxPoints = PLOT_P
   return points.reverse();
 }
 
-/** The first step (1-based) whose value is at or below `target`, or null. */
-export function firstStepAtOrBelow(curve: readonly (number | null)[], target: number): number | null {
-  const index = curve.findIndex((x) => x !== null && x <= target);
-  return index < 0 ? null : index + 1;
+/**
+ * Steps to the first validation accuracy ≥ `target`, interpolated linearly between that evaluation and the
+ * one before it (evaluations start at step 0), so that it does not jump in whole evaluation intervals; null
+ * if no evaluation reached it.
+ */
+export function stepsToAccuracy(evaluations: readonly Evaluation[], target: number): number | null {
+  const index = evaluations.findIndex((e) => e.validation.accuracy >= target);
+  if (index < 0) return null;
+  const after = evaluations[index]!;
+  const before = evaluations[index - 1];
+  if (before === undefined) return after.step;
+  const a = before.validation.accuracy;
+  const b = after.validation.accuracy;
+  return before.step + ((target - a) / (b - a)) * (after.step - before.step);
 }
 
-/** Steps done at the first evaluation whose accuracy is at or above `target`, or null. */
-export function firstStepWithAccuracy(tests: readonly TestPoint[], target: number): number | null {
-  return tests.find((t) => t.accuracy >= target)?.step ?? null;
+/**
+ * The mean of `score` over the last `k` evaluations after training began (fewer if there are fewer; the one
+ * at step 0 only when there is no other), or null when none has it.
+ */
+export function finalMean(evaluations: readonly Evaluation[], k: number, score: (e: Evaluation) => number | null): number | null {
+  const trained = evaluations.filter((e) => e.step > 0);
+  const values = (trained.length > 0 ? trained : evaluations).slice(-k).map(score).filter((x): x is number => x !== null);
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** What a run produced, before the metrics are derived from it. */
-export interface RunRecord {
-  loss: number[];
-  epochs: RunEpoch[];
-  tests: TestPoint[];
-  finalTestAccuracy: number;
-  finalTestLoss: number;
-  seconds: number;
-  diverged: false | { step: number; loss: number };
-}
-
-export function summarizeRun(config: RunConfig, record: RunRecord): RunResult {
-  const loss = record.loss.map(finiteOrNull);
-  const smoothedLoss = smoothLoss(loss, config.smoothing);
-  const tests = [...record.tests].sort((a, b) => a.step - b.step);
-  return {
-    config,
-    loss,
-    smoothedLoss,
-    lossCurve: downsample(smoothedLoss),
-    epochs: record.epochs,
-    tests,
-    stepsToTargetLoss: firstStepAtOrBelow(smoothedLoss, config.targetLoss),
-    stepsToTargetAccuracy: firstStepWithAccuracy(tests, config.targetAccuracy),
-    finalTestAccuracy: record.finalTestAccuracy,
-    finalTestLoss: finiteOrNull(record.finalTestLoss),
-    steps: loss.length,
-    seconds: record.seconds,
-    diverged: record.diverged && { step: record.diverged.step, loss: finiteOrNull(record.diverged.loss) },
-  };
+/** The highest validation accuracy and the step of its first occurrence. */
+export function bestAccuracy(evaluations: readonly Evaluation[]): { accuracy: number; step: number } {
+  let best = evaluations[0] ?? { step: 0, validation: { accuracy: 0 } };
+  for (const e of evaluations) if (e.validation.accuracy > best.validation.accuracy) best = e;
+  return { accuracy: best.validation.accuracy, step: best.step };
 }

@@ -1,43 +1,39 @@
-import { momentumLabel, percent, steps } from './labels.js';
-import type { SettingSummary, Stat, SweepConfig } from './types.js';
+import { accuracyPercent, momentumLabel, percent, round, wholeSteps, withInterval } from './labels.js';
+import type { SettingSummary, StudyConfig } from './types.js';
 
-export const TABLE_HEADER = [
-  'setting', 'lr', 'lr / (1 − μ)', 'steps to loss target', 'steps to accuracy target', 'final test accuracy', 'seconds', 'diverged',
-];
-
-function short(x: number): string {
-  return String(Number(x.toPrecision(4)));
+/** The table's columns: no effective step for Adam (its step does not grow with β1), no test for grid cells. */
+export function tableHeader(config: StudyConfig, withTest: boolean): string[] {
+  return [
+    'setting', 'lr', ...(config.optimizer === 'adam' ? [] : ['lr / (1 − μ)']), 'status',
+    `steps to ${percent(config.targetAccuracy, 1)} val.`, 'final val. accuracy', 'best val. accuracy (mean step)',
+    ...(withTest ? ['final test accuracy'] : []), 'seconds',
+  ];
 }
 
-function stepsCell(s: Stat | null, seeds: number): string {
-  if (s === null) return 'never';
-  const spread = s.n > 1 ? ` ± ${steps(s.std)}` : '';
-  const share = s.n < seeds ? ` (${s.n} of ${seeds} seeds)` : '';
-  return `${steps(s.mean)}${spread}${share}`;
+function stepsCell(s: SettingSummary): string {
+  const { reached, of, estimate } = s.stepsToTarget;
+  if (estimate) return withInterval(estimate, wholeSteps);
+  return reached === 0 ? 'never' : `${reached} of ${of} seeds`;
 }
 
-function accuracyCell(s: Stat | null): string {
-  if (s === null) return '—';
-  return s.n > 1 ? `${percent(s.mean)} ± ${percent(s.std)}` : percent(s.mean);
+export function statusCell(s: SettingSummary): string {
+  if (s.status.status === 'ok') return 'ok';
+  const share = s.seeds.length > 1 ? ` (${s.status.failed} of ${s.seeds.length})` : '';
+  return `${s.status.status}${share} at step ${s.status.step}`;
 }
 
-function divergedCell(s: SettingSummary): string {
-  if (s.diverged === 0) return 'no';
-  const at = `at step ${s.firstDivergedStep}`;
-  return s.seeds.length > 1 ? `${s.diverged} of ${s.seeds.length} seeds, first ${at}` : at;
-}
-
-/** The metrics table as text cells, one row per momentum: the HTML report and the CLI print the same. */
-export function tableRows(config: SweepConfig, settings: readonly SettingSummary[]): string[][] {
+/** The metrics table as text cells, one row per setting: the HTML report and the CLI print the same. */
+export function tableRows(config: StudyConfig, settings: readonly SettingSummary[], withTest: boolean): string[][] {
   return settings.map((s) => [
     momentumLabel(config.optimizer, s.momentum),
-    short(s.lr),
-    config.optimizer === 'adam' ? '—' : short(s.lr / (1 - s.momentum)),
-    stepsCell(s.stepsToTargetLoss, s.seeds.length),
-    stepsCell(s.stepsToTargetAccuracy, s.seeds.length),
-    accuracyCell(s.finalTestAccuracy),
-    s.seconds === null ? '—' : s.seconds.mean.toFixed(1),
-    divergedCell(s),
+    round(s.lr, 4),
+    ...(config.optimizer === 'adam' ? [] : [round(s.effectiveStep!, 4)]),
+    statusCell(s),
+    stepsCell(s),
+    withInterval(s.finalValidationAccuracy, accuracyPercent),
+    `${withInterval(s.bestValidationAccuracy, accuracyPercent)} at step ${wholeSteps(s.bestStep.mean)}`,
+    ...(withTest ? [s.finalTestAccuracy ? withInterval(s.finalTestAccuracy, accuracyPercent) : '—'] : []),
+    s.seconds.toFixed(1),
   ]);
 }
 

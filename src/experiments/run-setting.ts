@@ -10,12 +10,12 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { evaluate } from '../train/evaluate.js';
 import { fit } from '../train/fit.js';
-import { finiteOrNull, summarizeRun } from './metrics.js';
-import type { RunConfig, RunProgress, RunResult, TestPoint } from './types.js';
+import { finiteOrNull } from './metrics.js';
+import type { Evaluation, RunConfig, RunProgress, RunRecord, Score } from './types.js';
 
-/** Rows per forward pass of the mid-epoch evaluations (it divides MNIST's 10 000 test images). */
+/** Rows per forward pass of the evaluations. */
 const EVAL_BATCH = 500;
-/** At most this often a run reports progress (and at every epoch's end). */
+/** At most this often a run reports progress. */
 const PROGRESS_EVERY_MS = 100;
 
 /** 784-256-128-10 → linear(784, 256), relu(), linear(256, 128), relu(), linear(128, 10). */
@@ -33,101 +33,137 @@ export function createOptimizer(config: RunConfig, params: Parameter[]): Optimiz
   return new SGD(params, { lr, momentum, nesterov: optimizer === 'nesterov' && momentum > 0 });
 }
 
+/** The images of one run: it trains on `train`, is judged on `validation`, and only reports `test`. */
+export interface RunData {
+  train: Dataset;
+  validation: Dataset;
+  test: Dataset;
+}
+
+/** What only a single `heavyball train` run has: checkpoint files (Node). Never part of a study's run. */
+export interface SingleRunFiles {
+  /** Save the run to `path` every `every` steps. */
+  checkpoint?: { path: string; every: number; save(path: string, input: CheckpointInput): Promise<void> };
+  /** Continue the run saved in `path` (evaluations before it are not in the checkpoint, so not in the record). */
+  resume?: { path: string; load(path: string, into: { model: Sequential; optimizer: Optimizer }): Promise<Resume> };
+}
+
 export interface RunHooks {
   onProgress?: (progress: RunProgress) => void;
   /** Stops training between steps; the run then returns null. */
   signal?: AbortSignal;
-  /** Reads and writes the checkpoint files of `config.resume` and `config.checkpoint` (Node: the sweep worker's). */
-  checkpointFiles?: {
-    load(path: string, into: { model: Sequential; optimizer: Optimizer }): Promise<Resume>;
-    save(path: string, input: CheckpointInput): Promise<void>;
-  };
+  files?: SingleRunFiles;
 }
 
 /**
- * Trains one setting on its own engine and measures it. The weights and the batch order come from
- * `config.seed` alone, so two runs with the same seed differ only in their optimizer settings.
- * A run that diverges is a result (its `diverged` says where); only an aborted run returns null.
+ * Trains one configuration on its own engine and records it. The weights and the batch order come from
+ * `config.seed` alone, so two runs with the same seed differ only in their optimizer settings, and the
+ * same config gives the same bits. The validation set is evaluated before training, every `evalEvery`
+ * updates and after the last; the test set only at the last `finalEvaluations` of those (and where a
+ * diverged run stopped). A run that diverges is a record (its `diverged` says where); an aborted one is null.
  */
-export async function runSetting(
-  config: RunConfig,
-  data: { train: Dataset; test: Dataset },
-  hooks: RunHooks = {},
-): Promise<RunResult | null> {
-  const { train, test } = data;
-  const { epochs, batchSize, seed, evalEvery } = config;
+export async function runSetting(config: RunConfig, data: RunData, hooks: RunHooks = {}): Promise<RunRecord | null> {
+  const { train, validation, test } = data;
+  const { epochs, batchSize, seed, evalEvery, finalEvaluations } = config;
   const engine = await createEngine({ backend: config.backend, simd: config.simd });
   try {
     const layers = mlp(config.layers);
     const model = sequential(engine, layers, { seed, maxBatch: batchSize });
     const optimizer = createOptimizer(config, model.parameters());
-    const files = hooks.checkpointFiles;
-    if ((config.resume || config.checkpoint) && !files) throw new Error('checkpoint files need the Node sweep worker');
-    const resume = config.resume ? await files!.load(config.resume, { model, optimizer }) : undefined;
-    const checkpoint = config.checkpoint;
-    const evalModel = evalEvery > 0 ? sequential(engine, layers, { seed, maxBatch: EVAL_BATCH }) : undefined;
+    const evalModel = sequential(engine, layers, { seed, maxBatch: EVAL_BATCH });
     const stepsPerEpoch = Math.ceil(train.count / batchSize);
     const totalSteps = epochs * stepsPerEpoch;
-    const tests: TestPoint[] = [];
-    let lastReport = -Infinity;
-    const report = (step: number, epoch: number, loss: number, endOfEpoch: boolean) => {
-      lastReport = performance.now();
-      hooks.onProgress?.({
-        momentum: config.momentum, seed, epoch, epochs, step, totalSteps, loss: finiteOrNull(loss), endOfEpoch,
+    const evalSteps = evaluationSteps(totalSteps, evalEvery);
+    // The final evaluations never include the one before training.
+    const testFrom = evalSteps[Math.max(1, evalSteps.length - finalEvaluations)]!;
+    const evaluations: Evaluation[] = [];
+    const evaluateAt = (step: number, withTest: boolean) => {
+      copyWeights(model, evalModel);
+      evaluations.push({
+        step,
+        epoch: step / stepsPerEpoch,
+        validation: score(evalModel, validation),
+        test: withTest ? score(evalModel, test) : null,
       });
     };
 
+    const resume = hooks.files?.resume && (await hooks.files.resume.load(hooks.files.resume.path, { model, optimizer }));
+    let updates = resume?.step ?? 0;
+    if (updates === 0) evaluateAt(0, false);
+    // Evaluating right after an update, whatever fit's onStep timing: the optimizer is wrapped.
+    const counted = afterEachStep(optimizer, () => {
+      updates++;
+      if (updates % evalEvery === 0 || updates === totalSteps) evaluateAt(updates, updates >= testFrom);
+    });
+    let lastReport = -Infinity;
     const started = performance.now();
-    const history = await fit(model, optimizer, train, {
+    const checkpoint = hooks.files?.checkpoint;
+    const history = await fit(model, counted, train, {
       epochs,
       batchSize,
       seed,
-      validation: test,
       signal: hooks.signal,
       resume,
-      checkpoint: checkpoint && { every: checkpoint.every, save: (c) => files!.save(checkpoint.path, c) },
-      // Called after a batch's backward pass, before its update: `step` updates have been made.
+      checkpoint: checkpoint && { every: checkpoint.every, save: (c) => checkpoint.save(checkpoint.path, c) },
       onStep: ({ step, loss }) => {
-        if (evalModel && step > 0 && step % evalEvery === 0 && step % stepsPerEpoch !== 0) {
-          tests.push({ step, epoch: step / stepsPerEpoch, ...evaluateCopy(model, evalModel, test) });
-        }
-        if (performance.now() - lastReport >= PROGRESS_EVERY_MS) report(step + 1, Math.floor(step / stepsPerEpoch) + 1, loss, false);
-      },
-      onEpoch: (e) => {
-        tests.push({ step: e.epoch * stepsPerEpoch, epoch: e.epoch, loss: finiteOrNull(e.testLoss!), accuracy: e.testAccuracy! });
-        report(e.epoch * stepsPerEpoch, e.epoch, e.trainLoss, true);
+        if (performance.now() - lastReport < PROGRESS_EVERY_MS && step + 1 < totalSteps) return;
+        lastReport = performance.now();
+        hooks.onProgress?.({
+          step: step + 1, totalSteps, epoch: Math.floor(step / stepsPerEpoch) + 1, epochs, loss: finiteOrNull(loss),
+        });
       },
     });
     if (hooks.signal?.aborted) return null;
-    const completed = !history.diverged && history.epochs.length === epochs;
-    const last = history.epochs[history.epochs.length - 1];
-    const final = completed && last ? { loss: last.testLoss!, accuracy: last.testAccuracy! } : evaluate(model, test);
-    const seconds = (performance.now() - started) / 1000;
-    return summarizeRun(config, {
-      loss: history.steps.map((s) => s.loss),
-      epochs: history.epochs.map((e) => ({
-        ...e,
-        step: e.epoch * stepsPerEpoch,
-        trainLoss: finiteOrNull(e.trainLoss),
-        testLoss: finiteOrNull(e.testLoss!),
-        testAccuracy: e.testAccuracy!,
-      })),
-      tests,
-      finalTestAccuracy: final.accuracy,
-      finalTestLoss: final.loss,
-      seconds,
+    if (history.diverged && evaluations.at(-1)?.step !== updates) evaluateAt(updates, true);
+    return {
+      config,
+      loss: history.steps.map((s) => finiteOrNull(s.loss)),
+      evaluations,
+      steps: updates,
+      stepsPerEpoch,
       // fit counts steps from 0; here step n is the n-th minibatch.
-      diverged: history.diverged && { step: history.diverged.step + 1, loss: history.diverged.loss },
-    });
+      diverged: history.diverged && { step: history.diverged.step + 1, loss: finiteOrNull(history.diverged.loss) },
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     engine.dispose();
   }
 }
 
-/** Evaluates a copy of `model`'s weights, so the training model's buffers (its last batch's outputs) stay untouched. */
-function evaluateCopy(model: Sequential, copy: Sequential, test: Dataset): { loss: number | null; accuracy: number } {
+/** The update counts after which a run evaluates: 0, every `evalEvery`, and the last. */
+export function evaluationSteps(totalSteps: number, evalEvery: number): number[] {
+  const steps = [];
+  for (let s = 0; s < totalSteps; s += evalEvery) steps.push(s);
+  steps.push(totalSteps);
+  return steps;
+}
+
+/** `optimizer` with `after` called right after each of its updates. */
+function afterEachStep(optimizer: Optimizer, after: () => void): Optimizer {
+  return {
+    get params() { return optimizer.params; },
+    get paramGroups() { return optimizer.paramGroups; },
+    get lr() { return optimizer.lr; },
+    set lr(value) { optimizer.lr = value; },
+    get momentum() { return optimizer.momentum; },
+    set momentum(value) { optimizer.momentum = value; },
+    step() {
+      optimizer.step();
+      after();
+    },
+    zeroGrad: () => optimizer.zeroGrad(),
+    state: () => optimizer.state(),
+    loadState: (state) => optimizer.loadState(state),
+  };
+}
+
+/** Evaluations run on a copy of the weights, so the training model's buffers (its last batch) stay untouched. */
+function copyWeights(model: Sequential, copy: Sequential): void {
   const from = model.parameters();
   copy.parameters().forEach((p, i) => p.data.set(from[i]!.data));
-  const { loss, accuracy } = evaluate(copy, test);
+}
+
+function score(model: Sequential, data: Dataset): Score {
+  const { loss, accuracy } = evaluate(model, data);
   return { loss: finiteOrNull(loss), accuracy };
 }

@@ -1,14 +1,18 @@
-// Node-only: the entry of one sweep worker thread (bundled as dist/sweep-worker.js). It trains the one
-// setting it is given on its own engine, posts progress while it trains, then the result.
+// Node-only: the entry of one run worker thread (bundled as dist/sweep-worker.js). It trains the runs it is
+// sent, one at a time, each on its own engine, posting progress while it trains and then the record.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadCheckpointFile, saveCheckpointFile } from '../checkpoint/checkpoint-file.js';
-import { runSetting } from './run-setting.js';
-import type { WorkerJob, WorkerMessage } from './worker-protocol.js';
+import { runSetting, type SingleRunFiles } from './run-setting.js';
+import type { WorkerJob, WorkerMessage, WorkerSetup } from './worker-protocol.js';
 
-const job = workerData as WorkerJob;
+const { data } = workerData as WorkerSetup;
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
-const result = await runSetting(job.config, job.data, {
-  onProgress: (progress) => post({ type: 'progress', progress }),
-  checkpointFiles: { load: loadCheckpointFile, save: saveCheckpointFile },
+
+parentPort!.on('message', async (job: WorkerJob) => {
+  const files: SingleRunFiles = {
+    checkpoint: job.checkpoint && { ...job.checkpoint, save: saveCheckpointFile },
+    resume: job.resume === undefined ? undefined : { path: job.resume, load: loadCheckpointFile },
+  };
+  const record = await runSetting(job.config, data, { onProgress: (progress) => post({ type: 'progress', progress }), files });
+  post({ type: 'result', record: record! });
 });
-post({ type: 'result', result: result! });

@@ -1,140 +1,203 @@
-/** The optimizer a sweep varies the momentum of: SGD's `momentum` (plain or Nesterov) or Adam's `betas[0]`. */
+/** The optimizer whose momentum a study varies: SGD's `momentum` (plain or Nesterov) or Adam's `betas[0]`. */
 export type SweepOptimizer = 'sgd' | 'nesterov' | 'adam';
 
-/** What a sweep and each of its runs share: the network, the recipe, the targets and the engine. */
-export interface TrainingSettings {
-  optimizer: SweepOptimizer;
+/**
+ * Which images a run trains, validates and tests on. `sha256` identifies the pool of training images and
+ * the test images (their bytes and labels); `validation` images are drawn from the pool by `splitSeed`, and
+ * the run trains on the first `trainSize` of the rest (in their original order).
+ */
+export interface DataSpec {
+  name: string;
+  sha256: string;
+  validation: number;
+  splitSeed: number;
+  trainSize: number;
+}
+
+/**
+ * One training run, fully specified: plain JSON with every choice made and nothing left to a default, no
+ * file path. Its stable hash (`runId`) names its stored result; the same config gives the same bits.
+ */
+export interface RunConfig {
+  /** The library version that trains it (a different version may round differently). */
+  heavyball: string;
+  data: DataSpec;
   /** Layer widths, input first: [784, 256, 128, 10] is 784→256→ReLU→128→ReLU→10. */
   layers: number[];
+  optimizer: SweepOptimizer;
+  momentum: number;
+  lr: number;
   epochs: number;
   batchSize: number;
-  /** Training loss (smoothed) to reach; `stepsToTargetLoss` counts the steps to it. */
-  targetLoss: number;
-  /** Test accuracy in [0, 1] to reach; `stepsToTargetAccuracy` counts the steps to it. */
-  targetAccuracy: number;
-  /** Factor of the exponential moving average of the training loss, in [0, 1). */
-  smoothing: number;
-  /** Evaluate on the test set every this many steps as well as after each epoch (0: after epochs only). */
+  /** Seeds the initial weights and the batch order: runs with the same seed differ only in lr and momentum. */
+  seed: number;
+  /** Evaluate on the validation set before training, every this many steps, and after the last step. */
   evalEvery: number;
+  /** The last this many evaluations also evaluate the test set; final accuracy is their mean. */
+  finalEvaluations: number;
   backend: 'wasm' | 'js';
   simd: 'standard' | 'relaxed';
-  /** Save the run to this safetensors file every `every` steps (train only). */
-  checkpoint?: { path: string; every: number };
-  /** A checkpoint file to continue the run from (train only). */
-  resume?: string;
 }
 
-/** One training run, as a worker receives it: every choice made, nothing left to defaults. */
-export interface RunConfig extends TrainingSettings {
-  momentum: number;
-  /** The learning rate used (after `normalizeLr`). */
-  lr: number;
-  /** Seeds the initial weights and the batch order: runs with the same seed differ only in momentum. */
-  seed: number;
-}
-
-/** One evaluation on the test set, after `step` training steps. */
-export interface TestPoint {
-  step: number;
-  epoch: number;
+/** Accuracy and mean loss on one dataset (a loss that was NaN or infinite is null). */
+export interface Score {
   loss: number | null;
   accuracy: number;
 }
 
-export interface RunEpoch {
-  epoch: number;
-  /** Training steps done by the end of this epoch. */
+/** One evaluation after `step` updates (`epoch` = step / steps per epoch). */
+export interface Evaluation {
   step: number;
-  trainLoss: number | null;
-  trainAccuracy: number;
-  testLoss: number | null;
-  testAccuracy: number;
-  seconds: number;
+  epoch: number;
+  validation: Score;
+  /** Only at the last `finalEvaluations` evaluations (and where a diverged run stopped). */
+  test: Score | null;
 }
 
-/** What one run measured. Losses that are NaN or infinite are `null` (as they are in JSON). */
-export interface RunResult {
+/** What one run measured: the raw record that the run store keeps. */
+export interface RunRecord {
   config: RunConfig;
-  /** The training loss of step 1, 2, … (one minibatch each). */
+  /** The training loss of step 1, 2, … (one minibatch each); null where it was NaN or infinite. */
   loss: (number | null)[];
-  /** Its bias-corrected exponential moving average with factor `config.smoothing`. */
-  smoothedLoss: (number | null)[];
-  /** The smoothed loss at most `PLOT_POINTS` evenly spaced steps (the last step included), for plots. */
-  lossCurve: { step: number; loss: number }[];
-  epochs: RunEpoch[];
-  /** Every test-set evaluation (each epoch's end, and every `evalEvery` steps). */
-  tests: TestPoint[];
-  /** First step whose smoothed training loss is ≤ `targetLoss`; null if none was. */
-  stepsToTargetLoss: number | null;
-  /** Steps done at the first evaluation with test accuracy ≥ `targetAccuracy`; null if none had it. */
-  stepsToTargetAccuracy: number | null;
-  /** Of the model as training left it (also when it diverged). */
-  finalTestAccuracy: number;
-  finalTestLoss: number | null;
+  evaluations: Evaluation[];
+  /** Updates made (fewer than planned when the run diverged). */
   steps: number;
-  /** Wall time of the training and evaluations, in seconds. */
-  seconds: number;
+  stepsPerEpoch: number;
+  /** The step whose loss was NaN/∞ or above 1000 × the first (training stopped there, before its update). */
   diverged: false | { step: number; loss: number | null };
+  /** Wall time of training and evaluations (the only field that differs between two runs of one config). */
+  seconds: number;
 }
 
-/** What a worker reports while a run trains. */
-export interface RunProgress {
-  momentum: number;
-  seed: number;
-  epoch: number;
-  epochs: number;
-  step: number;
-  totalSteps: number;
-  loss: number | null;
-  /** True for the report made at the end of an epoch (`loss` is then the epoch's mean training loss). */
-  endOfEpoch: boolean;
+export type Status = 'ok' | 'diverged' | 'stalled';
+
+/** A run's or a setting's outcome: `step` is where it went wrong (null when ok). */
+export interface StatusReport {
+  status: Status;
+  reason: string;
+  step: number | null;
 }
 
-/** Mean and spread of one metric over the seeds of a setting that have it. */
-export interface Stat {
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  /** How many seeds have the metric (e.g. reached the target). */
+/** What the analysis derives from one run's record. */
+export interface RunAnalysis extends StatusReport {
+  /** Steps to the validation-accuracy target, interpolated between evaluations; null if never reached. */
+  stepsToTarget: number | null;
+  /** Mean validation accuracy of the last `finalEvaluations` evaluations. */
+  finalValidationAccuracy: number;
+  bestValidationAccuracy: { accuracy: number; step: number };
+  /** Mean test accuracy of the last `finalEvaluations` evaluations; only for the settings a study reports. */
+  finalTestAccuracy: number | null;
+}
+
+/** One stored run in a study's result: its id (hash of the config), record and analysis. */
+export interface RunEntry {
+  id: string;
+  record: RunRecord;
+  analysis: RunAnalysis;
+}
+
+/** Mean over seeds with its 95% Student-t confidence interval (sd and interval are null for n = 1). */
+export interface Estimate {
   n: number;
+  mean: number;
+  sd: number | null;
+  low: number | null;
+  high: number | null;
 }
 
-/** One momentum's runs (one per seed), summarised. */
+/** One setting (momentum and lr) over its seeds. */
 export interface SettingSummary {
   momentum: number;
   lr: number;
+  /** lr / (1 − μ) for SGD and Nesterov; null for Adam, whose step does not grow with β1. */
+  effectiveStep: number | null;
   seeds: number[];
-  /** How many of the seeds diverged, and the first step at which one did. */
-  diverged: number;
-  firstDivergedStep: number | null;
-  stepsToTargetLoss: Stat | null;
-  stepsToTargetAccuracy: Stat | null;
-  finalTestAccuracy: Stat | null;
-  seconds: Stat | null;
+  runs: string[];
+  /** ok only when every seed is ok; otherwise the worst outcome, how many seeds had it, and the first step. */
+  status: StatusReport & { failed: number };
+  /** How many seeds reached the target; the estimate only when all did. */
+  stepsToTarget: { reached: number; of: number; estimate: Estimate | null };
+  finalValidationAccuracy: Estimate;
+  bestValidationAccuracy: Estimate;
+  /** The step of each seed's best validation accuracy, over the seeds. */
+  bestStep: Estimate;
+  /** Only for the settings a part reports (never for the tuned part's other lrs). */
+  finalTestAccuracy: Estimate | null;
+  seconds: number;
 }
 
-/** A sweep's resolved configuration, as recorded in sweep.json. */
-export interface SweepConfig extends TrainingSettings {
+export type PartKind = 'fixed' | 'same-step' | 'tuned';
+
+/** The three parts: at one lr; at one effective step lr / (1 − μ); each μ at its best lr from a grid. */
+export type PartSpec =
+  | { kind: 'fixed'; lr: number }
+  | { kind: 'same-step'; step: number }
+  | { kind: 'tuned'; lrs: number[] };
+
+export interface PartResult {
+  spec: PartSpec;
+  /** Every (μ, lr) setting of the part, by μ then lr. */
+  settings: SettingSummary[];
+  /** One per μ: the setting the part reports (tuned: the best lr on validation, or none if every lr failed). */
+  reported: SettingSummary[];
+  /** Tuned part: the lr chosen for each μ, null when every lr failed, and whether it is at the grid's edge. */
+  choices?: { momentum: number; lr: number | null; atEdge: boolean }[];
+  conclusion: string;
+}
+
+/** What a study (or a sweep, one part) analyses, besides its runs. */
+export interface AnalysisSettings {
+  /** Validation accuracy in (0, 1] whose first crossing measures speed. */
+  targetAccuracy: number;
+  /** Factor of the exponential moving average of the training loss (plots and the status rules). */
+  smoothing: number;
+}
+
+/** A resolved study: every run's settings are derived from it. */
+export interface StudyConfig extends AnalysisSettings {
+  optimizer: SweepOptimizer;
   momenta: number[];
-  /** The learning rate asked for: with `normalizeLr`, each run uses lr × (1 − momentum). */
-  lr: number;
-  normalizeLr: boolean;
+  parts: PartSpec[];
   seeds: number[];
+  layers: number[];
+  epochs: number;
+  batchSize: number;
+  evalEvery: number;
+  finalEvaluations: number;
+  validation: number;
+  splitSeed: number;
+  /** Training images per run (at most the pool minus the validation images). */
+  trainSize: number;
+  backend: 'wasm' | 'js';
+  simd: 'standard' | 'relaxed';
   workers: number;
 }
 
-/** Everything a sweep measured: what sweep.json holds. */
-export interface SweepResult {
+/** Everything a study measured: what study.json (or sweep.json) holds. */
+export interface StudyResult {
+  kind: 'study' | 'sweep';
   library: { name: 'heavyball'; version: string };
-  config: SweepConfig;
-  data: { source: string; train: number; test: number };
+  config: StudyConfig;
+  data: { source: string; sha256: string; train: number; validation: number; test: number };
   startedAt: string;
   seconds: number;
-  /** True when the sweep was stopped (signal) before every run finished; `runs` holds those that did. */
+  runsPlanned: number;
+  /** Runs trained now, and runs whose stored result was reused. */
+  runsTrained: number;
+  runsReused: number;
+  /** True when stopped before every run finished; everything then covers the finished runs only. */
   aborted: boolean;
-  runs: RunResult[];
-  settings: SettingSummary[];
-  /** A paragraph computed from the numbers above. */
-  conclusion: string;
+  parts: PartResult[];
+  /** A paragraph computed from the numbers, for a reader who reads nothing else. */
+  answer: string;
+  runs: RunEntry[];
+}
+
+/** What a run reports while it trains. */
+export interface RunProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  epochs: number;
+  loss: number | null;
 }

@@ -1,13 +1,19 @@
-import type { Dataset } from '../data/dataset.js';
-import type { RunConfig, RunProgress, RunResult } from './types.js';
+import type { RunData } from './run-setting.js';
+import type { RunConfig, RunProgress, RunRecord } from './types.js';
 
-/** What a sweep worker is started with (its `workerData`); the images are shared, not copied. */
-export interface WorkerJob {
-  config: RunConfig;
-  data: { train: Dataset; test: Dataset };
+/** A worker thread's `workerData`: the images, in shared memory, for every run it is given. */
+export interface WorkerSetup {
+  data: RunData;
 }
 
-/** What a sweep worker posts back. */
+/** What a worker is asked to do: one run; only `heavyball train` gives checkpoint files. */
+export interface WorkerJob {
+  config: RunConfig;
+  checkpoint?: { path: string; every: number };
+  resume?: string;
+}
+
+/** What a worker posts back for the job it is on. */
 export type WorkerMessage =
   | { type: 'progress'; progress: RunProgress }
-  | { type: 'result'; result: RunResult };
+  | { type: 'result'; record: RunRecord };

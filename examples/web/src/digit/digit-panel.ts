@@ -13,6 +13,8 @@ export interface DigitPanelElements {
 /** Predictions of one run for the digit drawn: its class probabilities, null before it has a model. */
 export interface DigitPrediction {
   label: string;
+  /** Its run's colour (its momentum's). */
+  colour: string;
   probabilities: Float32Array | null;
 }
 
@@ -42,6 +44,7 @@ export class DigitPanel {
     const runs = this.runs();
     const predictions = digit === null ? [] : await Promise.all(runs.map(async (run) => ({
       label: run.state.label,
+      colour: runColour(run.state),
       probabilities: await run.predict(digit),
     })));
     if (asked !== this.asked) return;
@@ -62,7 +65,7 @@ export class DigitPanel {
     } else if (runCount === 0) {
       list.replaceChildren(note('Train a model above first.'));
     } else {
-      list.replaceChildren(...this.predictions.map((p, i) => predictionRow(p, runColour(i))));
+      list.replaceChildren(...this.predictions.map((p) => predictionRow(p, p.colour)));
     }
   }
 }

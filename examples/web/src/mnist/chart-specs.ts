@@ -1,15 +1,20 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { RUN_COLOURS } from './run-colours';
 
 const HEIGHT = 220;
 
-/** Lines are coloured by run, in the order the runs were started. */
-function colour(labels: readonly string[]) {
+/** A run's line and its label, in the colour of its momentum. */
+export interface RunLine {
+  label: string;
+  colour: string;
+}
+
+/** Lines are coloured by run (its momentum's colour), listed in the order the runs were started. */
+function colour(runs: readonly RunLine[]) {
   return {
     field: 'run',
     type: 'nominal',
     title: null,
-    scale: { domain: [...labels], range: RUN_COLOURS.slice(0, labels.length) },
+    scale: { domain: runs.map((r) => r.label), range: runs.map((r) => r.colour) },
     legend: { orient: 'top', direction: 'horizontal' },
   } as const;
 }
@@ -20,7 +25,7 @@ function stepAxis(steps: number) {
 }
 
 /** Rows `{ run, step, loss, smoothed }`, streamed into the dataset named 'losses'. */
-export function lossChartSpec(labels: readonly string[], steps: number): TopLevelSpec {
+export function lossChartSpec(runs: readonly RunLine[], steps: number): TopLevelSpec {
   const x = stepAxis(steps);
   const y = { type: 'quantitative', title: 'training loss (log)', scale: { type: 'log', nice: false } } as const;
   return {
@@ -32,18 +37,18 @@ export function lossChartSpec(labels: readonly string[], steps: number): TopLeve
     layer: [
       {
         mark: { type: 'line', strokeWidth: 1, opacity: 0.25, clip: true },
-        encoding: { x, y: { ...y, field: 'loss' }, color: { ...colour(labels), legend: null } },
+        encoding: { x, y: { ...y, field: 'loss' }, color: { ...colour(runs), legend: null } },
       },
       {
         mark: { type: 'line', strokeWidth: 2, clip: true },
-        encoding: { x, y: { ...y, field: 'smoothed' }, color: colour(labels) },
+        encoding: { x, y: { ...y, field: 'smoothed' }, color: colour(runs) },
       },
     ],
   } as TopLevelSpec;
 }
 
 /** Rows `{ run, step, accuracy }`, streamed into the dataset named 'accuracy'. */
-export function accuracyChartSpec(labels: readonly string[], steps: number): TopLevelSpec {
+export function accuracyChartSpec(runs: readonly RunLine[], steps: number): TopLevelSpec {
   return {
     width: 'container',
     height: HEIGHT,
@@ -52,7 +57,7 @@ export function accuracyChartSpec(labels: readonly string[], steps: number): Top
     encoding: {
       x: stepAxis(steps),
       y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', axis: { format: '.0%' }, scale: { zero: false } },
-      color: colour(labels),
+      color: colour(runs),
     },
   } as TopLevelSpec;
 }

@@ -63,10 +63,10 @@ export class MnistPanel {
     this.runs.forEach((run) => run.terminate());
     this.charts.forEach((chart) => chart.finalize());
     this.runs = configs.map((config) => new TrainingRun(config, mnist, (run, change) => this.update(run, change)));
-    const labels = this.states.map((run) => run.label);
+    const lines = this.states.map((run) => ({ label: run.label, colour: runColour(run) }));
     this.charts = [
-      new LiveChart(this.ui.lossChart, lossChartSpec(labels, configs[0]!.steps), 'losses'),
-      new LiveChart(this.ui.accuracyChart, accuracyChartSpec(labels, configs[0]!.steps), 'accuracy'),
+      new LiveChart(this.ui.lossChart, lossChartSpec(lines, configs[0]!.steps), 'losses'),
+      new LiveChart(this.ui.accuracyChart, accuracyChartSpec(lines, configs[0]!.steps), 'accuracy'),
     ];
     this.smoothers = configs.map(() => new Smoother());
     this.renderResults();
@@ -97,7 +97,7 @@ export class MnistPanel {
     if (failed) this.ui.message.textContent = `${failed.label} failed: ${failed.error}`;
     else if (training && !loading) this.ui.message.textContent = 'Training…';
     else if (!training) this.ui.message.textContent = `${states.some((run) => run.status === 'stopped') ? 'Stopped' : 'Done'}. Draw a digit below.`;
-    this.ui.results.replaceChildren(...states.map((run, i) => resultRow(run, runColour(i))));
+    this.ui.results.replaceChildren(...states.map((run) => resultRow(run, runColour(run))));
   }
 }
 

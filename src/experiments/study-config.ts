@@ -1,0 +1,143 @@
+import type { PartSpec, StudyConfig, SweepOptimizer } from './types.js';
+
+export const DEFAULT_MOMENTA = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99];
+export const DEFAULT_LAYERS = [784, 256, 128, 10];
+export const OPTIMIZERS: readonly SweepOptimizer[] = ['sgd', 'nesterov', 'adam'];
+
+/**
+ * The defaults fit `npm ci && npm start` in under 5 minutes on 2 cores: one epoch of 20 000 training
+ * images per run (157 steps), validation every 25 steps on 5 000 held-out images, 3 seeds.
+ */
+export const DEFAULTS = {
+  optimizer: 'sgd',
+  seeds: [1, 2, 3],
+  epochs: 1,
+  batchSize: 128,
+  evalEvery: 25,
+  finalEvaluations: 3,
+  validation: 5_000,
+  splitSeed: 0,
+  trainSize: 20_000,
+  targetAccuracy: 0.9,
+  smoothing: 0.95,
+  backend: 'wasm',
+  simd: 'standard',
+} as const;
+
+/**
+ * SGD: a fixed lr at which plain SGD is slow, μ = 0.9 fast and μ = 0.99 (an effective step of 10) fails,
+ * so the fixed-lr part shows both sides; the same-step part puts every μ at μ = 0.9's effective step there
+ * (0.1 / (1 − 0.9) = 1), and the tuned part's grid reaches from below μ = 0.99's best lr to past plain
+ * SGD's largest stable one. Adam: PyTorch's default lr, and a grid around it.
+ */
+export function defaultLrs(optimizer: SweepOptimizer): { lr: number; step: number; lrs: number[] } {
+  if (optimizer === 'adam') return { lr: 1e-3, step: NaN, lrs: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2] };
+  return { lr: 0.1, step: 1, lrs: [0.01, 0.03, 0.1, 0.3, 1, 3] };
+}
+
+/** What can be chosen about a study or a sweep; everything has a default. */
+export interface StudySettings extends Partial<Omit<StudyConfig, 'parts'>> {
+  /** The fixed-lr part's lr (a sweep: its lr, or with `sameStep` its effective step). */
+  lr?: number;
+  /** The same-step part's effective step lr / (1 − μ). */
+  step?: number;
+  /** The tuned part's grid (a sweep with `lrs` is a tuned part). */
+  lrs?: number[];
+  /** A sweep at lr × (1 − μ), so that lr / (1 − μ) = `lr` for every μ (the CLI's --same-step). */
+  sameStep?: boolean;
+}
+
+function check(ok: boolean, name: string, range: string, value: unknown): void {
+  if (!ok) throw new RangeError(`${name} must be ${range}, got ${JSON.stringify(value)}`);
+}
+
+const isPositiveInteger = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 1;
+const isPositive = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+/** The parts a study runs (all three) or a sweep runs (one, chosen by `lrs` and `sameStep`). */
+function resolveParts(settings: StudySettings, kind: 'study' | 'sweep', optimizer: SweepOptimizer): PartSpec[] {
+  const defaults = defaultLrs(optimizer);
+  const lrs = settings.lrs ?? defaults.lrs;
+  check(Array.isArray(lrs) && lrs.length >= 2 && lrs.every(isPositive), 'lrs', 'a list of at least 2 numbers > 0', lrs);
+  check(new Set(lrs).size === lrs.length, 'lrs', 'a list without repeats', lrs);
+  const sortedLrs = [...lrs].sort((a, b) => a - b);
+  if (kind === 'study') {
+    if (optimizer === 'adam') {
+      throw new RangeError("the study's same-step part applies to SGD momentum only: Adam's first moment is an average, its step does not grow as 1/(1 − β1); sweep Adam's β1 with `sweep`");
+    }
+    const lr = settings.lr ?? defaults.lr;
+    const step = settings.step ?? defaults.step;
+    check(isPositive(lr), 'lr', 'a number > 0', lr);
+    check(isPositive(step), 'step', 'a number > 0', step);
+    return [{ kind: 'fixed', lr }, { kind: 'same-step', step }, { kind: 'tuned', lrs: sortedLrs }];
+  }
+  check(settings.sameStep === undefined || typeof settings.sameStep === 'boolean', 'sameStep', 'true or false', settings.sameStep);
+  if (settings.lrs !== undefined) {
+    if (settings.sameStep) throw new RangeError('sameStep and lrs exclude each other: a sweep is at one lr, at one effective step, or tuned over lrs');
+    return [{ kind: 'tuned', lrs: sortedLrs }];
+  }
+  if (settings.sameStep) {
+    if (optimizer === 'adam') {
+      throw new RangeError("sameStep applies to SGD momentum only: Adam's first moment is an average, its step does not grow as 1/(1 − β1)");
+    }
+    const step = settings.lr ?? defaults.step;
+    check(isPositive(step), 'lr', 'a number > 0', step);
+    return [{ kind: 'same-step', step }];
+  }
+  const lr = settings.lr ?? defaults.lr;
+  check(isPositive(lr), 'lr', 'a number > 0', lr);
+  return [{ kind: 'fixed', lr }];
+}
+
+/**
+ * Fills in the defaults and throws a RangeError naming the first setting out of range. `poolSize` is the
+ * number of training images available (the validation images are drawn from them).
+ */
+export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'sweep', defaultWorkers: number, poolSize = 60_000): StudyConfig {
+  const optimizer = settings.optimizer ?? DEFAULTS.optimizer;
+  check(OPTIMIZERS.includes(optimizer), 'optimizer', `one of ${OPTIMIZERS.join(', ')}`, optimizer);
+  const validation = settings.validation ?? DEFAULTS.validation;
+  check(isPositiveInteger(validation) && validation < poolSize, 'validation', `a whole number of images in [1, ${poolSize - 1}] (of the ${poolSize} training images)`, validation);
+  const config: StudyConfig = {
+    optimizer,
+    momenta: settings.momenta ?? DEFAULT_MOMENTA,
+    parts: resolveParts(settings, kind, optimizer),
+    seeds: settings.seeds ?? [...DEFAULTS.seeds],
+    layers: settings.layers ?? DEFAULT_LAYERS,
+    epochs: settings.epochs ?? DEFAULTS.epochs,
+    batchSize: settings.batchSize ?? DEFAULTS.batchSize,
+    evalEvery: settings.evalEvery ?? DEFAULTS.evalEvery,
+    finalEvaluations: settings.finalEvaluations ?? DEFAULTS.finalEvaluations,
+    validation,
+    splitSeed: settings.splitSeed ?? DEFAULTS.splitSeed,
+    trainSize: settings.trainSize ?? Math.min(DEFAULTS.trainSize, poolSize - validation),
+    backend: settings.backend ?? DEFAULTS.backend,
+    simd: settings.simd ?? DEFAULTS.simd,
+    workers: settings.workers ?? defaultWorkers,
+    targetAccuracy: settings.targetAccuracy ?? DEFAULTS.targetAccuracy,
+    smoothing: settings.smoothing ?? DEFAULTS.smoothing,
+  };
+  const { momenta, layers, seeds } = config;
+  check(Array.isArray(momenta) && momenta.length > 0 && momenta.every((m) => m >= 0 && m < 1),
+    'momenta', 'a non-empty list of numbers in [0, 1)', momenta);
+  check(new Set(momenta).size === momenta.length, 'momenta', 'a list without repeats', momenta);
+  config.momenta = [...momenta].sort((a, b) => a - b);
+  check(Array.isArray(layers) && layers.length >= 2 && layers.every(isPositiveInteger),
+    'layers', 'a list of at least 2 positive integers (input width first)', layers);
+  check(isPositiveInteger(config.epochs), 'epochs', 'a positive integer', config.epochs);
+  check(isPositiveInteger(config.batchSize), 'batchSize', 'a positive integer', config.batchSize);
+  check(Array.isArray(seeds) && seeds.length > 0 && seeds.every(Number.isSafeInteger),
+    'seeds', 'a non-empty list of integers', seeds);
+  check(new Set(seeds).size === seeds.length, 'seeds', 'a list without repeats', seeds);
+  check(isPositiveInteger(config.workers), 'workers', 'a positive integer', config.workers);
+  check(isPositiveInteger(config.evalEvery), 'evalEvery', 'a positive integer', config.evalEvery);
+  check(isPositiveInteger(config.finalEvaluations), 'finalEvaluations', 'a positive integer', config.finalEvaluations);
+  check(Number.isSafeInteger(config.splitSeed), 'splitSeed', 'an integer', config.splitSeed);
+  check(isPositiveInteger(config.trainSize) && config.trainSize <= poolSize - validation, 'trainSize',
+    `a whole number in [1, ${poolSize - validation}] (${poolSize} training images minus ${validation} for validation)`, config.trainSize);
+  check(config.targetAccuracy > 0 && config.targetAccuracy <= 1, 'targetAccuracy', 'in (0, 1]', config.targetAccuracy);
+  check(config.smoothing >= 0 && config.smoothing < 1, 'smoothing', 'in [0, 1)', config.smoothing);
+  check(config.backend === 'wasm' || config.backend === 'js', 'backend', "'wasm' or 'js'", config.backend);
+  check(config.simd === 'standard' || config.simd === 'relaxed', 'simd', "'standard' or 'relaxed'", config.simd);
+  return config;
+}
