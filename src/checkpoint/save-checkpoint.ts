@@ -1,7 +1,6 @@
 import { checkInteger } from '../check.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { Schedule } from '../optim/schedules.js';
 import type { History } from '../train/history.js';
 import type { FitProgress } from '../train/fit-progress.js';
 import { encodeMetadata } from './metadata.js';
@@ -12,14 +11,9 @@ export interface CheckpointInput {
   model: Sequential;
   /** Its state (momentum buffers, Adam's moments, step count, hyperparameters) is saved too. */
   optimizer?: Optimizer;
-  /**
-   * Not saved: a schedule is a function of the step, so `step` is its position. Accepted so that fit's
-   * checkpoint input can be passed on as it is.
-   */
-  schedule?: Schedule;
   /** fit's history so far. */
   history?: History;
-  /** The global step (optimizer steps taken in the run); default: the optimizer's step count, or 0. */
+  /** The global step (optimizer steps taken in the run; a schedule's position); default: the optimizer's step count, or 0. */
   step?: number;
   /** fit's position inside the epoch under way (fit passes it). */
   progress?: FitProgress;
