@@ -78,8 +78,9 @@ export function parseSafetensors(bytes: Uint8Array, maxHeaderBytes = DEFAULT_MAX
   if (declared > bytes.length - 8) {
     throw new CheckpointFormatError(`the header length is ${declared} bytes, but only ${bytes.length - 8} bytes follow it`);
   }
-  const { [METADATA]: metadata = {}, ...header } = parseHeader(bytes.subarray(8, 8 + Number(declared)));
+  const { [METADATA]: given, ...header } = parseHeader(bytes.subarray(8, 8 + Number(declared)));
   const data = bytes.subarray(8 + Number(declared));
+  const metadata = given ?? {}; // absent or null: none
   if (!isObject(metadata)) throw new CheckpointFormatError('must be an object of strings', METADATA);
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new CheckpointFormatError(`the value of ${JSON.stringify(k)} must be a string, got ${typeName(v)}`, METADATA);
