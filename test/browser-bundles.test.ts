@@ -1,7 +1,8 @@
 // heavyball from a browser bundle with no configuration: a tiny app importing the packed package, built
 // with Vite, esbuild and webpack (and with webpack once more, run in a worker the page starts with
 // `new Worker(new URL('./worker.js', import.meta.url))`), contains no Node import and no separate .wasm
-// file, and runs in Chromium with the same results as in Node.
+// file, and runs in Chromium with the same results as in Node; the bundle of a program that only trains holds
+// no checkpoint code.
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,28 @@ it('the scan for Node imports finds those of heavyball\'s Node entry, and none i
   for (const file of await readdir(dist)) {
     if (!/^(browser|chunk-.*)\.js$/.test(file)) continue;
     expect(nodeImportsIn(await readFile(new URL(file, dist), 'utf8')), file).toEqual([]);
+  }
+});
+
+/** The esbuild bundle, built as the app's is, of a program of `code` that imports heavyball. */
+async function esbuildBundle(code: string): Promise<string> {
+  const built = await esbuild({
+    stdin: { contents: code, resolveDir: join(scratch, 'app') }, bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
+  });
+  return built.outputFiles.map((file) => file.text).join('\n');
+}
+
+it('the bundle of a program that only trains carries no checkpoint (safetensors) code; one that saves a checkpoint does', async () => {
+  const trains = await esbuildBundle(`import { createEngine, fit, linear, relu, SGD, sequential } from 'heavyball';
+    const model = sequential(await createEngine(), [linear(2, 4), relu(), linear(4, 2)], { maxBatch: 2 });
+    const data = { images: new Uint8Array(4), labels: new Uint8Array(2), count: 2, rows: 1, cols: 2 };
+    globalThis.result = await fit(model, new SGD(model.parameters(), { lr: 0.1 }), data, { batchSize: 2 });`);
+  const saves = await esbuildBundle(`import { createEngine, linear, saveCheckpoint, sequential } from 'heavyball';
+    globalThis.result = saveCheckpoint({ model: sequential(await createEngine(), [linear(2, 2)]) });`);
+  expect(trains).toContain('checkpoint.every must be an integer'); // fit is in it, with its checkpoint option
+  for (const safetensors of ['__metadata__', 'data_offsets']) {
+    expect(trains).not.toContain(safetensors);
+    expect(saves).toContain(safetensors);
   }
 });
 

@@ -101,7 +101,7 @@ describe.each(['js', 'wasm'] as const)('exact resume from a checkpoint (%s backe
     const firstHistory = emptyHistory();
     const schedule = setting.schedule?.();
     trainSteps(first, firstOpt, schedule, 0, N, firstHistory);
-    const bytes = saveCheckpoint({ model: first, optimizer: firstOpt, schedule, history: firstHistory, step: N });
+    const bytes = saveCheckpoint({ model: first, optimizer: firstOpt, history: firstHistory, step: N });
     firstEngine.dispose();
 
     // A fresh engine, other initial weights: everything must come from the checkpoint.
@@ -184,7 +184,7 @@ describe('exact resume through fit', () => {
 
     const first = await make(1);
     const before = await fit(first.model, first.optimizer, train, { ...options, epochs: 1, schedule: oneCycle });
-    const bytes = saveCheckpoint({ ...first, schedule: oneCycle, history: before });
+    const bytes = saveCheckpoint({ ...first, history: before });
 
     const second = await make(2);
     const { step, history } = loadCheckpoint(bytes, second);

@@ -6,13 +6,14 @@ import { CheckpointFormatError } from './checkpoint-format-error.js';
 import { type LoadCheckpointOptions, loadCheckpoint, type LoadedCheckpoint } from './load-checkpoint.js';
 import { type CheckpointInput, saveCheckpoint } from './save-checkpoint.js';
 
+type FileHandle = {
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+};
 /** The file operations `writeFileAtomic` uses (Node's, or stand-ins that fail on purpose in tests). */
 export interface AtomicWriteFs {
-  open(path: string, flags: string): Promise<{
-    write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
-    sync(): Promise<void>;
-    close(): Promise<void>;
-  }>;
+  open(path: string, flags: string): Promise<FileHandle>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
 }
@@ -42,28 +43,25 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, fs?: Atom
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
   const file = await fs.open(temporary, 'wx');
   try {
-    try {
+    await syncAndClose(file, async () => {
       for (let done = 0; done < bytes.length;) done += (await file.write(bytes, done, bytes.length - done, done)).bytesWritten;
-      await file.sync();
-    } finally {
-      await file.close();
-    }
+    });
     await fs.rename(temporary, path);
   } catch (error) {
     await fs.unlink(temporary).catch(() => {});
     throw error;
   }
-  await syncFolder(dirname(path), fs);
+  // Windows cannot open a folder as a file; its rename is durable once it returns.
+  if (process.platform !== 'win32') await syncAndClose(await fs.open(dirname(path), 'r'));
 }
 
-async function syncFolder(folder: string, fs: AtomicWriteFs): Promise<void> {
-  // Windows cannot open a folder as a file; its rename is durable once it returns.
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(folder, 'r');
+/** Runs `write`, then fsyncs `file`; closes it either way. */
+async function syncAndClose(file: FileHandle, write?: () => Promise<void>): Promise<void> {
   try {
-    await handle.sync();
+    await write?.();
+    await file.sync();
   } finally {
-    await handle.close();
+    await file.close();
   }
 }
 

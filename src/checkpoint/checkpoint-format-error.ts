@@ -20,3 +20,13 @@ export class CheckpointFormatError extends Error {
     return new CheckpointFormatError(this.problem, this.tensor, { cause: this.cause, file });
   }
 }
+
+/** `check()`'s result; its TypeError or RangeError (what src/check.ts throws) as a CheckpointFormatError about `tensor`. */
+export function formatErrorsOf<T>(tensor: string, check: () => T, prefix = ''): T {
+  try {
+    return check();
+  } catch (cause) {
+    if (!(cause instanceof TypeError || cause instanceof RangeError)) throw cause;
+    throw new CheckpointFormatError(prefix + cause.message, tensor, { cause });
+  }
+}

@@ -1,11 +1,11 @@
 import { describeLayer } from '../nn/layers.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { CheckpointFormatError } from './checkpoint-format-error.js';
 import type { Resume } from '../train/fit-progress.js';
-import { type CheckpointInfo, decodeMetadata, KEYS } from './metadata.js';
+import { CheckpointFormatError, formatErrorsOf } from './checkpoint-format-error.js';
+import { type CheckpointInfo, decodeMetadata, key } from './metadata.js';
 import { OPTIMIZER_PREFIX, optimizerStateFrom } from './optimizer-tensors.js';
-import { copyF32, DEFAULT_MAX_HEADER_BYTES, entryOf, parseSafetensors } from './safetensors.js';
+import { bytesOf, DEFAULT_MAX_HEADER_BYTES, parseSafetensors, tensorOf } from './safetensors.js';
 
 export interface LoadCheckpointOptions {
   model: Sequential;
@@ -30,34 +30,23 @@ export interface LoadedCheckpoint extends Resume {
  */
 export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadCheckpointOptions): LoadedCheckpoint {
   const { model, optimizer, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES } = options;
-  const bytes = asBytes(input);
-  const file = parseSafetensors(bytes, maxHeaderBytes);
+  const file = parseSafetensors(asBytes(input), maxHeaderBytes);
   const info = decodeMetadata(file.metadata);
   const params = model.parameters();
-  const entries = params.map((p) => entryOf(file, p.name, p.shape, 'is in the model but not in the checkpoint'));
+  const weights = params.map((p) => tensorOf(file, p.name, p.shape, 'is in the model but not in the checkpoint'));
   checkLayers(info, model);
   const used = new Set(params.map((p) => p.name));
   const state = optimizer && optimizerStateFrom(file, info.optimizer, optimizer, params, used);
-  for (const name of file.tensors.keys()) {
-    if (!used.has(name) && !(optimizer === undefined && name.startsWith(OPTIMIZER_PREFIX))) {
-      throw new CheckpointFormatError(`is not a tensor of the model (${params.map((p) => p.name).join(', ')})`
-        + `${optimizer ? " or of the optimizer's state" : ''}`, name);
-    }
+  const unused = [...file.tensors.keys()].find((name) => !used.has(name) && !(optimizer === undefined && name.startsWith(OPTIMIZER_PREFIX)));
+  if (unused !== undefined) {
+    throw new CheckpointFormatError(`is not a tensor of the model (${params.map((p) => p.name).join(', ')})`
+      + `${optimizer ? " or of the optimizer's state" : ''}`, unused);
   }
-  if (optimizer && state) {
-    try {
-      optimizer.loadState(state);
-    } catch (cause) {
-      if (!(cause instanceof TypeError || cause instanceof RangeError)) throw cause;
-      throw new CheckpointFormatError(`does not fit the optimizer: ${cause.message}`, KEYS.optimizer, { cause });
-    }
-  }
-  params.forEach((p, i) => copyF32(entries[i]!, p.data));
+  if (optimizer) formatErrorsOf(key('optimizer'), () => optimizer.loadState(state!), 'does not fit the optimizer: ');
+  params.forEach((p, i) => bytesOf(p.data).set(weights[i]!.bytes));
   if (info.random) model.setRandomState(info.random);
-  const loaded: LoadedCheckpoint = { step: info.step, metadata: info.metadata };
-  if (info.history) loaded.history = info.history;
-  if (info.progress) loaded.progress = info.progress;
-  return loaded;
+  const { step, metadata, history, progress } = info;
+  return { step, metadata, ...(history && { history }), ...(progress && { progress }) };
 }
 
 /**
@@ -82,10 +71,10 @@ function checkLayers({ architecture, random }: CheckpointInfo, model: Sequential
   const length = Math.max(architecture?.layers.length ?? 0, model.layers.length);
   for (let i = 0; architecture && i < length; i++) {
     const [saved, here] = [describeLayer(architecture.layers[i]), describeLayer(model.layers[i])];
-    if (saved !== here) throw new CheckpointFormatError(`layer ${i} is ${saved} in the checkpoint, ${here} in the model`, KEYS.architecture);
+    if (saved !== here) throw new CheckpointFormatError(`layer ${i} is ${saved} in the checkpoint, ${here} in the model`, key('architecture'));
   }
   const dropouts = model.randomState().length;
   if (random && random.length !== dropouts) {
-    throw new CheckpointFormatError(`holds ${random.length} dropout generator states, the model has ${dropouts} dropout layers`, KEYS.random);
+    throw new CheckpointFormatError(`holds ${random.length} dropout generator states, the model has ${dropouts} dropout layers`, key('random'));
   }
 }

@@ -1,8 +1,8 @@
 import type { Parameter } from '../engine/parameter.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { CheckpointFormatError } from './checkpoint-format-error.js';
-import { KEYS, type OptimizerRecord } from './metadata.js';
-import { copyF32, entryOf, type NamedTensor, type ParsedSafetensors } from './safetensors.js';
+import { key, type OptimizerRecord } from './metadata.js';
+import { bytesOf, type Safetensors, type Tensor, tensorOf } from './safetensors.js';
 
 /**
  * An optimizer's state in a checkpoint: one tensor per state kind and parameter, named
@@ -26,21 +26,12 @@ function namedGroups(optimizer: Optimizer, modelParams: readonly Parameter[]) {
   }));
 }
 
-export function optimizerTensors(optimizer: Optimizer, modelParams: readonly Parameter[]): { tensors: NamedTensor[]; record: OptimizerRecord } {
+export function optimizerTensors(optimizer: Optimizer, modelParams: readonly Parameter[]): { tensors: [string, Tensor][]; record: OptimizerRecord } {
   const groups = namedGroups(optimizer, modelParams);
-  const state = optimizer.state();
-  const buffers = Object.keys(state.buffers);
-  const tensors = buffers.flatMap((buffer) => groups.flat().map(({ p, name, offset }) => ({
-    name: tensorName(buffer, name),
-    shape: p.shape,
-    data: state.buffers[buffer]!.subarray(offset, offset + p.size),
-  })));
-  const record: OptimizerRecord = {
-    kind: state.kind,
-    step: state.step,
-    groups: state.groups.map(({ size: _, ...rest }, i) => ({ params: groups[i]!.map((g) => g.name), ...rest })),
-    buffers,
-  };
+  const { kind, step, groups: states, buffers } = optimizer.state();
+  const tensors = Object.entries(buffers).flatMap(([buffer, flat]) => groups.flat().map(({ p, name, offset }): [string, Tensor] =>
+    [tensorName(buffer, name), { shape: p.shape, bytes: bytesOf(flat.subarray(offset, offset + p.size)) }]));
+  const record = { kind, step, groups: states.map(({ size: _, ...rest }, i) => ({ params: groups[i]!.map((g) => g.name), ...rest })), buffers: Object.keys(buffers) };
   return { tensors, record };
 }
 
@@ -50,38 +41,32 @@ export function optimizerTensors(optimizer: Optimizer, modelParams: readonly Par
  * optimizer's group, and each state kind needs a tensor of each parameter's shape. Marks the tensors it
  * reads in `used`.
  */
-export function optimizerStateFrom(file: ParsedSafetensors, record: OptimizerRecord | undefined,
+export function optimizerStateFrom(file: Safetensors, record: OptimizerRecord | undefined,
   optimizer: Optimizer, modelParams: readonly Parameter[], used: Set<string>): OptimizerState {
   if (record === undefined) {
     throw new CheckpointFormatError('the checkpoint holds no optimizer state (only weights): load it without an optimizer');
   }
   const groups = namedGroups(optimizer, modelParams);
   if (record.groups.length !== groups.length) {
-    throw new CheckpointFormatError(`the checkpoint has ${record.groups.length} param groups, the optimizer ${groups.length}`, KEYS.optimizer);
+    throw new CheckpointFormatError(`the checkpoint has ${record.groups.length} param groups, the optimizer ${groups.length}`, key('optimizer'));
   }
   groups.forEach((group, i) => {
     const saved = record.groups[i]!.params;
     if (saved.length !== group.length || !group.every(({ name }) => saved.includes(name))) {
       throw new CheckpointFormatError(`param group ${i} holds [${saved.join(', ')}] in the checkpoint, `
-        + `[${group.map((g) => g.name).join(', ')}] in the optimizer`, KEYS.optimizer);
+        + `[${group.map((g) => g.name).join(', ')}] in the optimizer`, key('optimizer'));
     }
   });
-  const params = groups.flat();
-  const size = params.reduce((n, { p }) => n + p.size, 0);
+  const size = (params: { p: Parameter }[]) => params.reduce((n, { p }) => n + p.size, 0);
   const buffers = Object.fromEntries(record.buffers.map((buffer) => {
-    const flat = new Float32Array(size);
-    for (const { p, name, offset } of params) {
+    const flat = new Float32Array(size(groups.flat()));
+    for (const { p, name, offset } of groups.flat()) {
       const tensor = tensorName(buffer, name);
-      copyF32(entryOf(file, tensor, p.shape, 'is missing from the checkpoint'), flat.subarray(offset, offset + p.size));
+      bytesOf(flat.subarray(offset, offset + p.size)).set(tensorOf(file, tensor, p.shape, 'is missing from the checkpoint').bytes);
       used.add(tensor);
     }
     return [buffer, flat];
   }));
-  return {
-    kind: record.kind,
-    step: record.step,
-    groups: record.groups.map(({ params: _, ...rest }, i) =>
-      ({ ...rest, size: groups[i]!.reduce((n, { p }) => n + p.size, 0) })) as OptimizerState['groups'],
-    buffers,
-  };
+  const { kind, step } = record;
+  return { kind, step, groups: record.groups.map(({ params: _, ...rest }, i) => ({ ...rest, size: size(groups[i]!) })) as OptimizerState['groups'], buffers };
 }

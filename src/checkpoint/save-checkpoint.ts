@@ -1,25 +1,19 @@
 import { checkInteger } from '../check.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { Schedule } from '../optim/schedules.js';
-import type { History } from '../train/history.js';
 import type { FitProgress } from '../train/fit-progress.js';
+import type { History } from '../train/history.js';
 import { encodeMetadata } from './metadata.js';
 import { optimizerTensors } from './optimizer-tensors.js';
-import { encodeSafetensors, type NamedTensor } from './safetensors.js';
+import { bytesOf, encodeSafetensors, type Tensor } from './safetensors.js';
 
 export interface CheckpointInput {
   model: Sequential;
   /** Its state (momentum buffers, Adam's moments, step count, hyperparameters) is saved too. */
   optimizer?: Optimizer;
-  /**
-   * Not saved: a schedule is a function of the step, so `step` is its position. Accepted so that fit's
-   * checkpoint input can be passed on as it is.
-   */
-  schedule?: Schedule;
   /** fit's history so far. */
   history?: History;
-  /** The global step (optimizer steps taken in the run); default: the optimizer's step count, or 0. */
+  /** The global step (optimizer steps taken in the run; a schedule's position); default: the optimizer's step count, or 0. */
   step?: number;
   /** fit's position inside the epoch under way (fit passes it). */
   progress?: FitProgress;
@@ -33,20 +27,20 @@ export interface CheckpointInput {
  * state as `optimizer.<kind>.<parameter>` tensors, the rest (the dropout generators' states too) as JSON
  * in `__metadata__`. The same inputs always give the same bytes.
  */
-export function saveCheckpoint(input: CheckpointInput): Uint8Array<ArrayBuffer> {
-  const { model, optimizer, history, progress, metadata } = input;
+export function saveCheckpoint({ model, optimizer, history, step, progress, metadata }: CheckpointInput): Uint8Array<ArrayBuffer> {
   const params = model.parameters();
-  const tensors: NamedTensor[] = params.map((p) => ({ name: p.name, shape: p.shape, data: p.data }));
   const saved = optimizer && optimizerTensors(optimizer, params);
-  if (saved) tensors.push(...saved.tensors);
-  const step = checkInteger('step', input.step ?? saved?.record.step ?? 0, 0);
+  const weights = params.map((p): [string, Tensor] => [p.name, { shape: p.shape, bytes: bytesOf(p.data) }]);
   const random = model.randomState();
-  return encodeSafetensors(tensors, encodeMetadata({
-    step,
-    architecture: { layers: model.layers.map((layer) => ({ ...layer })), loss: model.loss },
-    optimizer: saved?.record,
-    history,
-    progress,
-    random: random.length > 0 ? random : undefined,
-  }, metadata));
+  return encodeSafetensors({
+    tensors: new Map([...weights, ...(saved?.tensors ?? [])]),
+    metadata: encodeMetadata({
+      step: checkInteger('step', step ?? saved?.record.step ?? 0, 0),
+      architecture: { layers: model.layers.map((layer) => ({ ...layer })), loss: model.loss },
+      optimizer: saved?.record,
+      history,
+      progress,
+      random: random.length > 0 ? random : undefined,
+    }, metadata),
+  });
 }

@@ -43,7 +43,6 @@ export interface FitOptions {
 export interface FitCheckpoint {
   model: Sequential;
   optimizer: Optimizer;
-  schedule?: Schedule;
   history: History;
   step: number;
   progress: FitProgress;
@@ -103,7 +102,7 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
       let lossSum = resuming ? start.lossSum : 0;
       let correct = resuming ? start.correct : 0;
       let seen = resuming ? start.seen : 0;
-      const save = (batch: number) => saveTo?.({ model, optimizer, schedule, history, step, progress: { epoch, batch, lossSum, correct, seen, order: batchOrder } });
+      const save = (batch: number) => saveTo?.({ model, optimizer, history, step, progress: { epoch, batch, lossSum, correct, seen, order: batchOrder } });
       for (let batch = resuming ? start.batch : 0; batch < ranges.length; batch++) {
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           await yieldToEventLoop();
