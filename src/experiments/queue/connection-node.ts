@@ -14,7 +14,9 @@ export class QueueConnectionError extends Error {
   }
 }
 
-export const loadBullmq = () => import('bullmq');
+export function loadBullmq(): Promise<typeof import('bullmq')> {
+  return import('bullmq');
+}
 
 /** Connection options for long-lived clients: reconnect for ever, and let commands wait for it. */
 export function lastingConnection(target: RedisTarget): RedisOptions {
@@ -34,12 +36,14 @@ export async function redisClient(target: RedisTarget) {
 export async function checkRedis(target: RedisTarget): Promise<void> {
   const { Redis } = await import('ioredis');
   const client = new Redis({ ...target.connection, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, connectTimeout: 10_000 });
-  client.on('error', () => {});
+  // A refused AUTH arrives as an 'error' event, and connect() then rejects only with "Connection is closed".
+  let refused: Error | undefined;
+  client.on('error', (error: Error) => (refused ??= error));
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
-    const message = (error as Error).message;
+    const message = (refused ?? (error as Error)).message;
     if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) {
       throw new QueueConnectionError(`Redis at ${target.display} refused the credentials: ${message.split('\n')[0]!.replace(/^ReplyError: /, '')}`, 'auth');
     }
@@ -49,19 +53,20 @@ export async function checkRedis(target: RedisTarget): Promise<void> {
   }
 }
 
-/** Calls `log` with a connection error once per outage (ioredis repeats it at every retry). */
-export function onceForOutage(log: (message: string) => void, display: string) {
+/** Tells `log` once when `client` loses Redis (ioredis then retries quietly) and once when it is back. */
+export function reportOutages(client: { on(event: string, listener: (...args: unknown[]) => void): unknown }, log: (message: string) => void, display: string): void {
   let down = false;
-  return {
-    error: (error: Error) => {
-      if (down) return;
-      down = true;
-      log(`lost Redis at ${display} (${error.message.split('\n')[0]}); reconnecting`);
-    },
-    ready: () => {
-      if (!down) return;
-      down = false;
-      log(`reconnected to Redis at ${display}`);
-    },
-  };
+  let lastError = '';
+  client.on('error', (error) => (lastError = ` (${(error as Error).message.split('\n')[0]})`));
+  client.on('reconnecting', () => {
+    if (down) return;
+    down = true;
+    log(`lost Redis at ${display}${lastError}; reconnecting`);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    lastError = '';
+    log(`reconnected to Redis at ${display}`);
+  });
 }

@@ -6,7 +6,7 @@ import { canonicalJson } from '../canonical-json.js';
 import type { ExecutorJob, RunExecutor, RunFailure } from '../run-executor.js';
 import { runId } from '../run-store-node.js';
 import type { RunProgress, RunRecord } from '../types.js';
-import { checkRedis, lastingConnection, loadBullmq, onceForOutage, redisClient, STUDIES_KEY } from './connection-node.js';
+import { checkRedis, lastingConnection, loadBullmq, reportOutages, redisClient, STUDIES_KEY } from './connection-node.js';
 import { JOB_FORMAT, type RunJob } from './job-schema.js';
 import { parseRedisUrl } from './redis-url.js';
 
@@ -39,14 +39,13 @@ export function queueExecutor(options: QueueExecutorOptions): RunExecutor {
     const { Queue, QueueEvents } = await loadBullmq();
     const name = studyQueueName(allIds);
     const connection = lastingConnection(target);
-    const outage = onceForOutage(log, target.display);
-    const queue = new Queue(name, { connection });
+      const queue = new Queue(name, { connection });
     const events = new QueueEvents(name, { connection });
     const registry = await redisClient(target);
-    queue.on('error', outage.error);
-    events.on('error', outage.error);
-    registry.on('error', outage.error);
-    registry.on('ready', outage.ready);
+    // The registry client tells connection losses once; the queue's own clients reconnect the same way.
+    queue.on('error', () => {});
+    events.on('error', () => {});
+    reportOutages(registry, log, target.display);
 
     const outstanding = new Map(jobs.map((job) => [job.id, job]));
     const failures = new Map<string, RunFailure>();

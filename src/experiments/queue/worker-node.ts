@@ -14,7 +14,7 @@ import { runId } from '../run-store-node.js';
 import type { DataSpec, RunRecord } from '../types.js';
 import { runOne, shared } from '../worker-pool-node.js';
 import { sweepWorkerUrl } from '../worker-script-node.js';
-import { checkRedis, lastingConnection, loadBullmq, onceForOutage, redisClient, STUDIES_KEY } from './connection-node.js';
+import { checkRedis, lastingConnection, loadBullmq, reportOutages, redisClient, STUDIES_KEY } from './connection-node.js';
 import { JobPayloadError, type RunJob, validateRunJob } from './job-schema.js';
 import { parseRedisUrl } from './redis-url.js';
 
@@ -50,10 +50,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   const stalledInterval = options.stalledInterval ?? 30_000;
   const threads = new ThreadPool(await sweepWorkerUrl(), threadCount);
   const datasets = new Datasets(options.dataDir);
-  const outage = onceForOutage(log, target.display);
   const registry = await redisClient(target);
-  registry.on('error', outage.error);
-  registry.on('ready', outage.ready);
+  reportOutages(registry, log, target.display);
 
   const process = async (job: Job, token?: string): Promise<RunRecord> => {
     let run: RunJob;
@@ -104,8 +102,10 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
         // Runs are deterministic, so a run taken over after a crash gives the same record: allow a few.
         maxStalledCount: 5,
       });
-      worker.on('error', outage.error);
-      worker.on('ready', outage.ready);
+      // Connection losses are told once by the registry client; this is anything else BullMQ reports.
+      worker.on('error', (error) => {
+        if (registry.status === 'ready') log(`${name}: ${error.message.split('\n')[0]}`);
+      });
       workers.set(name, worker);
       log(`working on ${name}`);
     }
