@@ -150,6 +150,35 @@ describe('a sweep on the queue', { timeout: 300_000 }, () => {
     expect(one.output()).toMatch(/refused job malformed/);
   });
 
+  it('lets a worker finish its run on Ctrl-C, and hand it back on a second Ctrl-C', async () => {
+    // The JavaScript kernels: runs long enough to be interrupted while they train.
+    const out = newOut();
+    const study = startCli([...SWEEP, '--backend', 'js', '--queue', redis.url, '--out', out]);
+    started.push(study);
+    const finishing = worker();
+    const [, finished] = await finishing.waitFor(/^started ([0-9a-f]{64})/m);
+    finishing.child.kill('SIGINT');
+    expect(await finishing.exited).toBe(0);
+    expect(finishing.output()).toContain(`finished ${finished}`);
+    expect(startedIds(finishing)).toEqual([finished]);
+
+    const handing = worker();
+    const [, handed] = await handing.waitFor(/^started ([0-9a-f]{64})/m);
+    handing.child.kill('SIGINT');
+    await handing.waitFor(/^Finishing the current runs/m);
+    handing.child.kill('SIGINT');
+    expect(await handing.exited).toBe(130);
+    expect(handing.output()).toContain(`handed back ${handed}`);
+    expect(handing.output()).not.toContain(`finished ${handed}`);
+
+    const rest = worker();
+    expect(await study.exited, study.output()).toBe(0);
+    expect(startedIds(rest)).toContain(handed);
+    expect(startedIds(rest)).not.toContain(finished);
+    const result = await readResult(out);
+    expect([result.runsTrained, result.aborted, result.failures]).toEqual([4, false, undefined]);
+  });
+
   it('stops with a clear error and exit code 77 on a wrong password, without printing it', async () => {
     const url = `redis://:not-the-password-42@127.0.0.1:${redis.port}`;
     for (const args of [[...SWEEP, '--queue', url, '--out', newOut()], ['worker', '--queue', url]]) {

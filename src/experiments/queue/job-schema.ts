@@ -23,7 +23,8 @@ export class JobPayloadError extends Error {
   }
 }
 
-type Check = (value: unknown) => boolean;
+/** True when the value fits; false, or what is wrong inside it. */
+type Check = (value: unknown) => boolean | string;
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const integerIn = (low: number, high: number): Check => (x) => Number.isSafeInteger(x) && (x as number) >= low && (x as number) <= high;
 const oneOf = (...values: readonly unknown[]): Check => (x) => values.includes(x);
@@ -41,7 +42,7 @@ const DATA: Record<string, Check> = {
 
 const CONFIG: Record<string, Check> = {
   heavyball: (x) => typeof x === 'string' && /^\d+\.\d+\.\d+[\w.+-]*$/.test(x),
-  data: (x) => isObject(x) && fields(x, DATA, 'data.') === undefined,
+  data: (x) => isObject(x) && (fields(x, DATA, 'config.data.') ?? true),
   layers: (x) => Array.isArray(x) && x.length >= 2 && x.length <= 32 && x.every(integerIn(1, MAX_WIDTH)),
   optimizer: oneOf(...OPTIMIZERS),
   momentum: (x) => typeof x === 'number' && x >= 0 && x < 1,
@@ -60,7 +61,9 @@ function fields(value: Record<string, unknown>, schema: Record<string, Check>, p
   for (const key of Object.keys(value)) if (!(key in schema)) return `${prefix}${key} is not a field of a run`;
   for (const [key, check] of Object.entries(schema)) {
     if (!(key in value)) return `${prefix}${key} is missing`;
-    if (!check(value[key])) return `${prefix}${key} is out of range: ${JSON.stringify(value[key])?.slice(0, 80)}`;
+    const fits = check(value[key]);
+    if (typeof fits === 'string') return fits;
+    if (!fits) return `${prefix}${key} is out of range: ${JSON.stringify(value[key])?.slice(0, 80)}`;
   }
   return undefined;
 }
