@@ -63,7 +63,8 @@ export function addManyRunOptions(command: Command): Command {
     .addOption(new Option('--workers <n>', 'worker threads').argParser(positiveInteger)
       .default(availableParallelism(), `the number of cores, ${availableParallelism()}`))
     .option('--runs <dir>', 'where finished runs are stored and reused (default: <out>/runs)')
-    .option('--queue <url>', 'train the runs as jobs on this Redis, redis://[user:password@]host:port[/db] (or rediss://), where `heavyball worker` processes take them');
+    .addOption(new Option('--queue <url>', 'train the runs as jobs on this Redis, redis://[user:password@]host:port[/db] (or rediss://), where `heavyball worker` processes take them')
+      .env('HEAVYBALL_QUEUE'));
 }
 
 /** The study options the shared flags stand for. */

