@@ -7,9 +7,21 @@ import { addCommonOptions, addManyRunOptions, type CommonFlags, commonStudyOptio
 import { MnistFilesNotFoundError } from '../data/mnist-node.js';
 import { existingFile, integer, listOf, momentum, positiveInteger, positiveNumber } from './parse-values.js';
 import { type CliIo, runStudyAndReport, trainAndReport } from './run-report.js';
+import { addWorkerCommand } from './worker-command.js';
 
 /** Exit code of a bad flag or value. */
 export const USAGE_ERROR = 2;
+/** Exit codes of a queue that cannot be reached or refuses the credentials (sysexits' EX_UNAVAILABLE, EX_NOPERM). */
+export const QUEUE_UNREACHABLE = 69;
+export const QUEUE_REFUSED = 77;
+
+/** With --queue, the study's runs go to a BullMQ queue (loaded only then). */
+async function withQueue(options: StudyOptions, flags: ManyRunFlags, io: CliIo): Promise<StudyOptions> {
+  if (flags.queue === undefined) return options;
+  const { queueExecutor } = await import('../experiments/queue/coordinator-node.js');
+  const log = (message: string) => void io.stdout.write(`[queue] ${message}\n`);
+  return { ...options, executor: queueExecutor({ url: flags.queue, limit: flags.limit ?? null, log }) };
+}
 
 interface StudyFlags extends ManyRunFlags {
   step?: number;
@@ -57,7 +69,7 @@ function program(io: CliIo, done: (code: number) => void): Command {
     .option('--step <s>', 'the same-step part\'s effective step: lr = s × (1 − μ)', positiveNumber, 1)
     .option('--lrs <list>', 'the tuned part\'s lr grid, comma-separated (default: 0.01,0.03,0.1,0.3,1,3)', listOf(positiveNumber));
   addManyRunOptions(studyCommand).action(async (flags: StudyFlags, command: Command) => {
-    const options = checked(command, 'study', { ...manyRunOptions(flags), step: flags.step });
+    const options = await withQueue(checked(command, 'study', { ...manyRunOptions(flags), step: flags.step }), flags, io);
     done(await runStudyAndReport('study', options, flags.out, flags.runs, io));
   });
 
@@ -68,7 +80,7 @@ function program(io: CliIo, done: (code: number) => void): Command {
     .option('--normalize-lr', 'the same as --same-step')
     .option('--lrs <list>', 'an lr grid, comma-separated: each μ is reported at its best lr (on validation accuracy)', listOf(positiveNumber));
   addManyRunOptions(sweepCommand).action(async (flags: SweepFlags & { normalizeLr?: boolean }, command: Command) => {
-    const options = checked(command, 'sweep', { ...manyRunOptions(flags), sameStep: flags.sameStep || flags.normalizeLr === true });
+    const options = await withQueue(checked(command, 'sweep', { ...manyRunOptions(flags), sameStep: flags.sameStep || flags.normalizeLr === true }), flags, io);
     done(await runStudyAndReport('sweep', options, flags.out, flags.runs, io));
   });
 
@@ -94,7 +106,8 @@ function program(io: CliIo, done: (code: number) => void): Command {
       resume: flags.resume === undefined ? undefined : resolve(flags.resume),
     }, flags.out, io));
   });
-  for (const command of [root, studyCommand, sweepCommand, trainCommand]) command.showHelpAfterError(usage(command));
+  const workerCommand = addWorkerCommand(root, io, done);
+  for (const command of [root, studyCommand, sweepCommand, trainCommand, workerCommand]) command.showHelpAfterError(usage(command));
   return root;
 }
 
@@ -107,7 +120,8 @@ See '${path} --help' for the ${command.parent ? 'options' : 'commands'}.`;
 
 /**
  * The `heavyball` command: parses `argv` (the arguments after the program name), runs it, and returns the
- * exit code: 0 done, 2 bad usage (a one-line error, then the usage), 130 stopped by Ctrl-C, 1 failed.
+ * exit code: 0 done, 2 bad usage (a one-line error, then the usage), 130 stopped by Ctrl-C, 69 no Redis at the
+ * queue's URL, 77 Redis refused the credentials, 1 failed.
  */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let code = 0;
@@ -122,6 +136,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     // The library names the data folder `dir`; here it is --data.
     const shown = error instanceof MnistFilesNotFoundError ? error.withOption('--data') : error;
     io.stderr.write(`heavyball: ${shown instanceof Error ? shown.message : String(shown)}\n`);
+    if (error instanceof Error && error.name === 'RedisUrlError') return USAGE_ERROR;
+    if (error instanceof Error && error.name === 'QueueConnectionError') {
+      return (error as Error & { reason: string }).reason === 'auth' ? QUEUE_REFUSED : QUEUE_UNREACHABLE;
+    }
     return 1;
   }
 }

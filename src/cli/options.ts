@@ -30,6 +30,7 @@ export interface ManyRunFlags extends CommonFlags {
   workers: number;
   lrs?: number[];
   runs?: string;
+  queue?: string;
 }
 
 export function addCommonOptions(command: Command): Command {
@@ -61,7 +62,9 @@ export function addManyRunOptions(command: Command): Command {
       .argParser(listOf(integer)).default([...DEFAULTS.seeds], DEFAULTS.seeds.join(',')))
     .addOption(new Option('--workers <n>', 'worker threads').argParser(positiveInteger)
       .default(availableParallelism(), `the number of cores, ${availableParallelism()}`))
-    .option('--runs <dir>', 'where finished runs are stored and reused (default: <out>/runs)');
+    .option('--runs <dir>', 'where finished runs are stored and reused (default: <out>/runs)')
+    .addOption(new Option('--queue <url>', 'train the runs as jobs on this Redis, redis://[user:password@]host:port[/db] (or rediss://), where `heavyball worker` processes take them')
+      .env('HEAVYBALL_QUEUE'));
 }
 
 /** What flags can say: the settings and where the data is, not the callbacks, the signal or the store. */

@@ -60,6 +60,8 @@ export async function runStudyAndReport(kind: 'study' | 'sweep', options: StudyO
   const paths = await writeReport(result, out);
   io.stdout.write(`\n${studySummary(result)}\n\n`);
   io.stdout.write(`Report: ${paths.html}\n        ${paths.json}\n        ${paths.svg}\n`);
+  for (const failure of result.failures ?? []) io.stderr.write(`heavyball: run ${failure.id} failed: ${failure.reason}\n`);
+  if (result.failures) return 1;
   return result.aborted ? INTERRUPTED : 0;
 }
 

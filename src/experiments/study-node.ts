@@ -11,8 +11,8 @@ import { directoryRunStore, runId, type RunStore } from './run-store-node.js';
 import { type StudySettings, resolveStudyConfig } from './study-config.js';
 import { studyResult } from './study-result.js';
 import type { RunConfig, RunEntry, RunProgress, StudyResult } from './types.js';
-import { runJobs } from './worker-pool-node.js';
-import { sweepWorkerUrl } from './worker-script-node.js';
+import type { RunExecutor } from './run-executor.js';
+import { localExecutor } from './run-executor-node.js';
 
 export interface StudyOptions extends StudySettings {
   /** The pool of training images (validation is drawn from it) and the test images; default: MNIST. */
@@ -25,6 +25,8 @@ export interface StudyOptions extends StudySettings {
   store?: RunStore | string;
   /** Stops the workers; the promise then resolves with the runs that finished (`aborted: true`). */
   signal?: AbortSignal;
+  /** Where the runs train: default, worker threads here (`workers` of them); the CLI's --queue: a BullMQ queue. */
+  executor?: RunExecutor;
   /** Once the runs are known: how many, how many are stored already, and the steps left to train. */
   onPlan?: (plan: { runs: number; reused: number; toTrain: number; steps: number }) => void;
   onStart?: (config: RunConfig, slot: number) => void;
@@ -46,7 +48,7 @@ export function sweep(options: StudyOptions = {}): Promise<StudyResult> {
 const key = (momentum: number, lr: number, seed: number) => `${momentum}|${lr}|${seed}`;
 
 async function runStudy(kind: 'study' | 'sweep', options: StudyOptions): Promise<StudyResult> {
-  const { data: given, dataDir, limit, store: storeOption, signal, onPlan, onStart, onProgress, onResult, ...settings } = options;
+  const { data: given, dataDir, limit, store: storeOption, signal, executor, onPlan, onStart, onProgress, onResult, ...settings } = options;
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const loaded = given ?? (await loadMnist({ dir: dataDir, limit }));
@@ -84,18 +86,22 @@ async function runStudy(kind: 'study' | 'sweep', options: StudyOptions): Promise
   const stepsPerRun = config.epochs * Math.ceil(config.trainSize / config.batchSize);
   onPlan?.({ runs: configs.size, reused, toTrain: jobs.length, steps: jobs.length * stepsPerRun });
 
-  const idOf = new Map(jobs.map((j) => [j.config, j.id]));
-  await runJobs(await sweepWorkerUrl(), data, jobs.map((j) => ({ config: j.config })), config.workers, signal, {
-    onStart: (job, slot) => onStart?.(job.config, slot),
-    onProgress: (job, progress, slot) => onProgress?.(job.config, progress, slot),
-    onResult: async (job, record) => {
-      const id = idOf.get(job.config)!;
-      await store?.put(id, record);
-      finish(id, record, false);
+  const failures = await (executor ?? localExecutor(config.workers))({
+    jobs,
+    allIds: [...configs.keys()],
+    data,
+    signal,
+    callbacks: {
+      onStart: (job, slot) => onStart?.(job.config, slot),
+      onProgress: (job, progress, slot) => onProgress?.(job.config, progress, slot),
+      onResult: async (job, record) => {
+        await store?.put(job.id, record);
+        finish(job.id, record, false);
+      },
     },
   });
 
-  return studyResult({
+  const result = studyResult({
     kind,
     version,
     config,
@@ -116,6 +122,7 @@ async function runStudy(kind: 'study' | 'sweep', options: StudyOptions): Promise
     },
     entries: [...entries.values()],
   });
+  return failures.length > 0 ? { ...result, failures } : result;
 }
 
 function checkInputWidth(layers: readonly number[], train: Dataset): void {

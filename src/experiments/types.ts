@@ -191,6 +191,8 @@ export interface StudyResult {
   /** A paragraph computed from the numbers, for a reader who reads nothing else. */
   answer: string;
   runs: RunEntry[];
+  /** Queued runs whose jobs failed (a worker refused or could not train them), with the reason; absent if none. */
+  failures?: { id: string; reason: string }[];
 }
 
 /** What a run reports while it trains. */

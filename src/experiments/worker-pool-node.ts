@@ -52,7 +52,7 @@ export async function runJobs(
 }
 
 /** One job on `worker`: its record, or null when `signal` stopped it first. */
-function runOne(worker: Worker, job: WorkerJob, signal: AbortSignal, onProgress: (p: RunProgress) => void): Promise<RunRecord | null> {
+export function runOne(worker: Worker, job: WorkerJob, signal: AbortSignal, onProgress: (p: RunProgress) => void): Promise<RunRecord | null> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return resolve(null);
     const name = `the run with momentum ${job.config.momentum}, lr ${job.config.lr}, seed ${job.config.seed}`;
@@ -90,7 +90,7 @@ function runOne(worker: Worker, job: WorkerJob, signal: AbortSignal, onProgress:
 }
 
 /** The dataset with its arrays in shared memory, so every worker reads the same bytes without a copy. */
-function shared(dataset: Dataset): Dataset {
+export function shared(dataset: Dataset): Dataset {
   const copy = (array: Uint8Array) => {
     if (array.buffer instanceof SharedArrayBuffer) return array;
     const out = new Uint8Array(new SharedArrayBuffer(array.length));
