@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { systemTests } from './test/system-tests.js';
+
+const system = systemTests(fileURLToPath(new URL('.', import.meta.url)));
+/** `HEAVYBALL_TESTS=system` (npm run test:system): only the tests that drive Chromium or Redis. */
+const onlySystem = process.env.HEAVYBALL_TESTS === 'system';
 
 // Tests import src/ directly; `.wasm` imports become the module's bytes, as tsup's binary loader does.
 export default defineConfig({
@@ -13,7 +19,8 @@ export default defineConfig({
     },
   }],
   test: {
-    include: ['test/**/*.test.ts'],
+    include: onlySystem ? system : ['test/**/*.test.ts'],
+    exclude: onlySystem ? configDefaults.exclude : [...configDefaults.exclude, ...system],
     setupFiles: ['test/setup/no-python.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
