@@ -4,7 +4,7 @@ import { analyzePart, analyzeRun, summarizeSetting } from '../src/experiments/an
 import { studyAnswer } from '../src/experiments/answer.js';
 import { canonicalJson } from '../src/experiments/canonical-json.js';
 import { partConclusion } from '../src/experiments/conclusion.js';
-import { count, round, steps } from '../src/experiments/labels.js';
+import { count, round, wholeSteps } from '../src/experiments/labels.js';
 import { bestAccuracy, downsample, finalMean, smoothLoss, stepsToAccuracy } from '../src/experiments/metrics.js';
 import { momentumColour } from '../src/experiments/palette.js';
 import { partSettings, sameStepLr } from '../src/experiments/plan.js';
@@ -152,8 +152,8 @@ describe('conclusions', () => {
   });
 
   it('uses whole steps, plurals and rounded numbers', () => {
-    expect(steps(1)).toBe('1 step');
-    expect(steps(52.4)).toBe('52 steps');
+    expect(count(1, 'step')).toBe('1 step');
+    expect(wholeSteps(52.4)).toBe('52');
     expect(count(1, 'seed')).toBe('1 seed');
     expect(count(3, 'seed')).toBe('3 seeds');
     expect(round(0.030000000000000006)).toBe('0.03');

@@ -1,5 +1,5 @@
 import {
-  accuracyPercent, count, listing, momentumSymbol, percent, round, steps, wholeSteps, withInterval,
+  accuracyPercent, count, listing, momentumSymbol, percent, round, wholeSteps, withInterval,
 } from './labels.js';
 import { rank, type Ranking } from './statistics.js';
 import type { Estimate, PartResult, PartSpec, SettingSummary, StudyConfig, SweepOptimizer } from './types.js';

@@ -34,11 +34,6 @@ export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;
 }
 
-/** A count of steps, rounded to a whole step when it is a mean or an interpolation. */
-export function steps(n: number): string {
-  return count(Math.round(n), 'step');
-}
-
 /** "a", "a and b", "a, b and c". */
 export function listing(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
