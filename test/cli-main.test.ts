@@ -2,22 +2,12 @@ import { access, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { runCli } from './helpers/run-cli.js';
 import { loss, rate } from '../src/cli/progress.js';
 import { count } from '../src/experiments/labels.js';
 import type { RunAnalysis, RunRecord, StudyResult } from '../src/experiments/types.js';
 
-/** Runs the command with its output captured (not a terminal, so progress comes as plain lines). */
-async function run(argv: string[], interrupt?: AbortSignal, onOutput?: (text: string) => void) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (text: string) => { stdout += text; onOutput?.(text); return true; }, isTTY: false },
-    stderr: { write: (text: string) => { stderr += text; return true; } },
-    interrupt,
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 // 300 training images: 50 held out for validation, 250 trained on in batches of 50 (5 steps an epoch).
 const small = ['--limit', '300', '--validation-size', '50', '--epochs', '1', '--batch-size', '50', '--eval-every', '2'];

@@ -4,21 +4,13 @@ import { version } from '../package.json';
 import { JOB_FORMAT, JobPayloadError, validateRunJob } from '../src/experiments/queue/job-schema.js';
 import { parseRedisUrl, RedisUrlError } from '../src/experiments/queue/redis-url.js';
 import type { RunConfig } from '../src/experiments/types.js';
+import { BASE_CONFIG } from './helpers/study-records.js';
 
 const config: RunConfig = {
+  ...BASE_CONFIG,
   heavyball: version,
   data: { name: 'mnist', sha256: 'a'.repeat(64), validation: 200, splitSeed: 0, trainSize: 600 },
   layers: [784, 64, 10],
-  optimizer: 'sgd',
-  momentum: 0.9,
-  lr: 0.1,
-  epochs: 1,
-  batchSize: 10,
-  seed: 1,
-  evalEvery: 10,
-  finalEvaluations: 3,
-  backend: 'wasm',
-  simd: 'standard',
 };
 const job = (change: Record<string, unknown> = {}, configChange: Record<string, unknown> = {}) =>
   ({ format: JOB_FORMAT, config: { ...config, ...configChange }, limit: 800, ...change });

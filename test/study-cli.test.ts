@@ -2,19 +2,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { runCli } from './helpers/run-cli.js';
 import type { StudyResult } from '../src/experiments/types.js';
 
-async function run(argv: string[], interrupt?: AbortSignal, onOutput?: (text: string) => void) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (text: string) => { stdout += text; onOutput?.(text); return true; }, isTTY: false },
-    stderr: { write: (text: string) => { stderr += text; return true; } },
-    interrupt,
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 // 600 training images of the real MNIST: 100 held out for validation, 500 trained on (10 steps an epoch).
 const small = ['--limit', '600', '--validation-size', '100', '--epochs', '2', '--batch-size', '50', '--eval-every', '4',
