@@ -5,7 +5,10 @@ import { heapOf } from './js/heap.js';
 import { type KernelName, kernelNames, type Kernels } from './kernels.js';
 import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js';
 import { Parameter } from './parameter.js';
-import { instantiateKernels } from './wasm-module.js';
+import { defaultThreads } from './threads/default-threads.js';
+import { ThreadPool } from './threads/pool.js';
+import { threadedGemm } from './threads/threaded-kernels.js';
+import { instantiateKernels, type KernelModule } from './wasm-module.js';
 
 export interface EngineOptions {
   /** 'wasm' (default) needs WebAssembly SIMD; 'auto' falls back to 'js' where it is missing. */
@@ -14,6 +17,11 @@ export interface EngineOptions {
   simd?: 'standard' | 'relaxed' | 'auto';
   /** Upper bound of the engine's linear memory in bytes (default and most: 4 GiB). */
   maxMemoryBytes?: number;
+  /**
+   * Threads the kernels run on, the caller's included (wasm backend). Default: all cores in Node; in a
+   * browser, all cores when the page is cross-origin isolated, else 1. Any count gives the same bits.
+   */
+  threads?: number;
 }
 
 /** Told of every kernel call while installed (`engine.instrument`): its name, duration and arguments. */
@@ -30,11 +38,12 @@ export class Engine {
   readonly workspace: number;
   private readonly arena: Arena;
   private isDisposed = false;
+  private pool: ThreadPool | undefined;
 
   constructor(
     readonly backend: 'wasm' | 'js',
     readonly simd: 'standard' | 'relaxed' | 'none',
-    private readonly uninstrumented: Kernels,
+    private uninstrumented: Kernels,
     private readonly memory: GrowableMemory,
     heapBase: number,
     maxMemoryBytes: number,
@@ -42,6 +51,30 @@ export class Engine {
     this.kernels = Object.fromEntries(kernelNames.map((name) => [name, uninstrumented[name]])) as unknown as Kernels;
     this.arena = new Arena(memory, heapBase, maxMemoryBytes);
     this.workspace = this.arena.alloc(uninstrumented.gemmWorkspaceBytes());
+  }
+
+  /** Threads the kernels run on, the caller's included. */
+  get threads(): number {
+    return (this.pool?.size ?? 0) + 1;
+  }
+
+  /** Resolves once the engine's worker threads have ended, after `dispose()` (at once without workers). */
+  get exited(): Promise<void> {
+    return this.pool?.exited ?? Promise.resolve();
+  }
+
+  /**
+   * Starts `threads − 1` workers on `module` over this engine's shared memory, each with its own GEMM
+   * workspace, and routes the kernels that split by output through them.
+   */
+  async startThreads(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
+    const workspaces = Array.from({ length: threads - 1 }, () => this.arena.alloc(this.uninstrumented.gemmWorkspaceBytes()));
+    this.pool = await ThreadPool.start(threads - 1, module, memory, kernelNames);
+    this.uninstrumented = {
+      ...this.uninstrumented,
+      gemm: threadedGemm(this.uninstrumented.gemm, this.pool, kernelNames.indexOf('gemm'), workspaces),
+    };
+    this.instrument();
   }
 
   /**
@@ -118,8 +151,10 @@ export class Engine {
     return p;
   }
 
+  /** Ends the worker threads (see `exited`); any later use of the engine throws. */
   dispose(): void {
     this.isDisposed = true;
+    this.pool?.dispose();
   }
 
   private assertLive(): void {
@@ -128,7 +163,7 @@ export class Engine {
 }
 
 function checkOptions(options: EngineOptions): void {
-  const { backend = 'wasm', simd = 'standard', maxMemoryBytes } = options;
+  const { backend = 'wasm', simd = 'standard', maxMemoryBytes, threads } = options;
   if (!['wasm', 'js', 'auto'].includes(backend)) {
     throw new RangeError(`backend must be 'wasm', 'js' or 'auto', got ${JSON.stringify(backend)}`);
   }
@@ -138,6 +173,16 @@ function checkOptions(options: EngineOptions): void {
   if (maxMemoryBytes !== undefined && !(maxMemoryBytes > 0 && maxMemoryBytes <= WASM32_LIMIT)) {
     throw new RangeError(`maxMemoryBytes must be in (0, ${WASM32_LIMIT}], got ${maxMemoryBytes}`);
   }
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new RangeError(`threads must be an integer in [1, 256], got ${threads}`);
+  }
+  if (threads !== undefined && threads > 1 && backend === 'js') {
+    throw new RangeError(`threads must be 1 with the js backend, got ${threads}`);
+  }
+  if (threads !== undefined && threads > 1 && typeof SharedArrayBuffer !== 'function') {
+    throw new RangeError(`threads must be 1 here, got ${threads}: there is no SharedArrayBuffer (a browser page `
+      + 'shares memory only when cross-origin isolated, with the COOP and COEP headers)');
+  }
 }
 
 function createJsEngine(limit: number): Engine {
@@ -145,9 +190,15 @@ function createJsEngine(limit: number): Engine {
   return new Engine('js', 'none', createJsKernels(heapOf(memory)), memory, 0, limit);
 }
 
-async function createWasmEngine(simd: 'standard' | 'relaxed', limit: number): Promise<Engine> {
-  const module = await instantiateKernels(simd);
+const PAGE = 65536;
+
+async function createWasmEngine(simd: 'standard' | 'relaxed', limit: number, threads: number): Promise<Engine> {
+  const shared = threads > 1
+    ? new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(limit / PAGE), shared: true })
+    : undefined;
+  const module: KernelModule = await instantiateKernels(simd, shared);
   const engine = new Engine('wasm', simd, module.kernels, new WasmMemory(module.memory), module.heapBase, limit);
+  if (shared) await engine.startThreads(threads, module.module, shared);
   warmUp(engine);
   return engine;
 }
@@ -165,11 +216,12 @@ function warmUp(engine: Engine): void {
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   checkOptions(options);
   const { backend = 'wasm', simd = 'standard', maxMemoryBytes = WASM32_LIMIT } = options;
+  const threads = options.threads ?? (backend === 'js' ? 1 : defaultThreads());
   if (backend === 'js') return createJsEngine(maxMemoryBytes);
   if (!supportsSimd()) {
     if (backend === 'auto') return createJsEngine(maxMemoryBytes);
     throw new Error("this JavaScript engine has no WebAssembly SIMD; use createEngine({ backend: 'auto' }) or 'js'");
   }
   const flavour = simd !== 'standard' && supportsRelaxedSimd() ? 'relaxed' : 'standard';
-  return createWasmEngine(flavour, maxMemoryBytes);
+  return createWasmEngine(flavour, maxMemoryBytes, threads);
 }
