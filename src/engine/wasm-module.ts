@@ -3,7 +3,9 @@ import standardBytes from '../../build/heavyball.wasm';
 import relaxedBytes from '../../build/heavyball-relaxed.wasm';
 import relaxedSharedBytes from '../../build/heavyball-relaxed-shared.wasm';
 import standardSharedBytes from '../../build/heavyball-shared.wasm';
+import { useRevectorizer } from './features.js';
 import { type Kernels, kernelNames } from './kernels.js';
+import { gemmGivesKnownAnswer, knownAnswerScratchBytes } from './known-answer.js';
 
 export interface KernelModule {
   kernels: Kernels;
@@ -29,6 +31,7 @@ const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 /** Compile once per flavour, instantiate per engine (each engine owns its memory); `shared` is imported. */
 export async function instantiateKernels(simd: 'standard' | 'relaxed', shared?: WebAssembly.Memory): Promise<KernelModule> {
+  await useRevectorizer(revectorizedGemmIsExact);
   const flavour = shared ? `${simd}-shared` as const : simd;
   let module = compiled.get(flavour);
   if (!module) {
@@ -48,7 +51,18 @@ export async function instantiateKernels(simd: 'standard' | 'relaxed', shared?: 
   };
 }
 
-/** Compiles anew (not from the cache): after a V8 flag that changes code generation has been set or cleared. */
-export function forgetCompiled(): void {
-  compiled.clear();
+/**
+ * The standard module compiled and run under the revectorizer: whether its GEMM, once V8 has optimized
+ * it, still gives the known bits. Compiled here, not through the cache, which then fills under the
+ * flag's final state.
+ */
+export async function revectorizedGemmIsExact(): Promise<boolean> {
+  const { exports } = await instantiate<Record<string, unknown>>(await WebAssembly.compile(standardBytes), {});
+  const memory = exports.memory as WebAssembly.Memory;
+  const kernels = exports as unknown as Kernels;
+  const scratch = Math.ceil((exports.heapBase as () => number)() / 16) * 16;
+  const work = scratch + knownAnswerScratchBytes();
+  const end = work + kernels.gemmWorkspaceBytes();
+  memory.grow(Math.max(0, Math.ceil(end / 65536) - memory.buffer.byteLength / 65536));
+  return gemmGivesKnownAnswer(kernels.gemm, (ptr, length) => new Float32Array(memory.buffer, ptr, length), scratch, work);
 }
