@@ -18,6 +18,7 @@ export interface CommonFlags {
   targetAccuracy: number;
   evalEvery: number;
   backend: 'wasm' | 'js';
+  threads?: number;
 }
 
 export function addCommonOptions(command: Command): Command {
@@ -37,7 +38,8 @@ export function addCommonOptions(command: Command): Command {
     .option('--eval-every <steps>', 'also evaluate on the test set every this many steps (0: after epochs only)',
       nonNegativeInteger, DEFAULTS.evalEvery)
     .addOption(new Option('--backend <name>', 'kernels: WebAssembly SIMD or plain JavaScript')
-      .choices(['wasm', 'js']).default(DEFAULTS.backend));
+      .choices(['wasm', 'js']).default(DEFAULTS.backend))
+    .option('--threads <n>', 'threads per run (default: the cores the parallel runs leave over, at least 1)', positiveInteger);
 }
 
 /** The sweep options the shared flags stand for. */
@@ -54,5 +56,6 @@ export function commonSweepOptions(flags: CommonFlags): SweepOptions {
     targetAccuracy: flags.targetAccuracy,
     evalEvery: flags.evalEvery,
     backend: flags.backend,
+    threads: flags.threads,
   };
 }

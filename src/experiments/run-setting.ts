@@ -56,7 +56,7 @@ export async function runSetting(
 ): Promise<RunResult | null> {
   const { train, test } = data;
   const { epochs, batchSize, seed, evalEvery } = config;
-  const engine = await createEngine({ backend: config.backend, simd: config.simd });
+  const engine = await createEngine({ backend: config.backend, simd: config.simd, threads: config.backend === 'js' ? 1 : config.threads });
   try {
     const layers = mlp(config.layers);
     const model = sequential(engine, layers, { seed, maxBatch: batchSize });

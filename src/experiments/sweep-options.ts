@@ -35,6 +35,14 @@ function check(ok: boolean, name: string, range: string, value: unknown): void {
 
 const isPositiveInteger = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 1;
 
+/**
+ * The cores split between parallel runs and threads within each: as many runs at once as there are
+ * workers (at most one per run), and the cores they leave over as threads, at least one each.
+ */
+export function threadsPerRun(cores: number, workers: number, runs: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, Math.min(workers, runs))));
+}
+
 /** Fills in the defaults and throws a RangeError naming the first setting out of range. */
 export function resolveSweepConfig(settings: SweepSettings, defaultWorkers: number): SweepConfig {
   const optimizer = settings.optimizer ?? DEFAULTS.optimizer;
@@ -55,6 +63,8 @@ export function resolveSweepConfig(settings: SweepSettings, defaultWorkers: numb
     evalEvery: settings.evalEvery ?? DEFAULTS.evalEvery,
     backend: settings.backend ?? DEFAULTS.backend,
     simd: settings.simd ?? DEFAULTS.simd,
+    threads: settings.threads ?? threadsPerRun(defaultWorkers, settings.workers ?? defaultWorkers,
+      (settings.momenta ?? DEFAULT_MOMENTA).length * (settings.seeds ?? DEFAULTS.seeds).length),
     checkpoint: settings.checkpoint,
     resume: settings.resume,
   };
@@ -75,6 +85,7 @@ export function resolveSweepConfig(settings: SweepSettings, defaultWorkers: numb
     'seeds', 'a non-empty list of integers', seeds);
   check(new Set(seeds).size === seeds.length, 'seeds', 'a list without repeats', seeds);
   check(isPositiveInteger(config.workers), 'workers', 'a positive integer', config.workers);
+  check(isPositiveInteger(config.threads), 'threads', 'a positive integer', config.threads);
   check(config.targetLoss > 0, 'targetLoss', 'a number > 0', config.targetLoss);
   check(config.targetAccuracy > 0 && config.targetAccuracy <= 1, 'targetAccuracy', 'in (0, 1]', config.targetAccuracy);
   check(config.smoothing >= 0 && config.smoothing < 1, 'smoothing', 'in [0, 1)', config.smoothing);
@@ -100,6 +111,7 @@ export function runConfigs(config: SweepConfig): RunConfig[] {
     evalEvery: config.evalEvery,
     backend: config.backend,
     simd: config.simd,
+    threads: config.threads,
     checkpoint: config.checkpoint,
     resume: config.resume,
   })));

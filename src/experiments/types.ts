@@ -18,6 +18,8 @@ export interface TrainingSettings {
   evalEvery: number;
   backend: 'wasm' | 'js';
   simd: 'standard' | 'relaxed';
+  /** Threads each run's engine uses (any count gives the same bits); see `threadsPerRun`. */
+  threads: number;
   /** Save the run to this safetensors file every `every` steps (train only). */
   checkpoint?: { path: string; every: number };
   /** A checkpoint file to continue the run from (train only). */
