@@ -6,14 +6,13 @@
 // exists; the input gradient does need its K × S columns for one image (`cols`, the caller's buffer).
 // Every sum runs in a fixed order (images in order, k-blocks in order), so the bits never vary.
 import {
-  EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, MC, MR, NC, NR, PACKED_A_BYTES, PACKED_B_BYTES, packA,
+  COLUMNS_OFFSET, EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, MC, MR, NC, NR, PACKED_A_BYTES,
+  PACKED_B_BYTES, packA,
 } from './gemm';
 
 // Per column of the panel being packed: the input row and column of its first tap (forward), or its
-// channel offset, ky and kx (weight gradient). Static scratch: the module runs one kernel at a time.
-const columnA = memory.data(NR * 4, 16);
-const columnB = memory.data(NR * 4, 16);
-const columnC = memory.data(NR * 4, 16);
+// channel offset, ky and kx (weight gradient): three NR-long i32 arrays at `columns`, in the workspace
+// (each thread has its own).
 
 // @ts-ignore: decorator
 @inline function outSize(size: i32, kernel: i32, stride: i32, pad: i32): i32 {
@@ -47,7 +46,7 @@ export function convForward(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32,
       const nc = min(ncStep, n - jc);
       for (let pc = 0; pc < k; pc += kcStep) {
         const kc = min(kcStep, k - pc);
-        packPatches(xb, inH, inW, kH, kW, stride, pad, outW, pc, jc, kc, nc, packedB);
+        packPatches(xb, inH, inW, kH, kW, stride, pad, outW, pc, jc, kc, nc, packedB, work + COLUMNS_OFFSET);
         const blockBeta: f32 = pc == 0 && bias == 0 ? 0 : 1;
         const blockRelu = pc + kc == k ? relu : 0;
         for (let ic = 0; ic < m; ic += mcStep) {
@@ -79,7 +78,8 @@ function fillRows(y: usize, m: i32, n: i32, bias: usize): void {
  * Eight output columns on one output row at stride 1 read eight contiguous input floats: two loads.
  */
 function packPatches(xb: usize, inH: i32, inW: i32, kH: i32, kW: i32, stride: i32, pad: i32, outW: i32,
-  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize, columns: usize): void {
+  const columnA = columns, columnB = columns + <usize>NR * 4;
   const taps = kH * kW;
   const planeBytes = <usize>(inH * inW) * F32;
   for (let jr = 0; jr < nc; jr += NR) {
@@ -128,22 +128,31 @@ function packPatches(xb: usize, inH: i32, inW: i32, kH: i32, kW: i32, stride: i3
 /** dw += dy · patchesᵀ over the `batch` images, in order (accumulates, as PyTorch's .grad). */
 export function convWeightGrad(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32, kH: i32, kW: i32,
   stride: i32, pad: i32, x: usize, dy: usize, dw: usize, work: usize): void {
+  convWeightGradPart(0, outC, 0, inC * kH * kW, batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work);
+}
+
+/**
+ * convWeightGrad on the block of dw's rows [rowFrom, rowTo) and columns [colFrom, colTo) only, each
+ * element summed as in the whole: threads split dw into such blocks.
+ */
+export function convWeightGradPart(rowFrom: i32, rowTo: i32, colFrom: i32, colTo: i32, batch: i32, inC: i32, inH: i32,
+  inW: i32, outC: i32, kH: i32, kW: i32, stride: i32, pad: i32, x: usize, dy: usize, dw: usize, work: usize): void {
   const outH = outSize(inH, kH, stride, pad), outW = outSize(inW, kW, stride, pad);
   const m = outC, n = inC * kH * kW, k = outH * outW;
-  if (m <= 0 || n <= 0 || k <= 0) return;
+  if (rowTo <= rowFrom || colTo <= colFrom || k <= 0) return;
   const packedA = work, packedB = work + PACKED_A_BYTES;
   const edgeTile = packedB + PACKED_B_BYTES, edgeBias = edgeTile + EDGE_TILE_BYTES;
-  const kcStep = evenStep(k, KC, 1), mcStep = evenStep(m, MC, MR), ncStep = evenStep(n, NC, NR);
+  const kcStep = evenStep(k, KC, 1), mcStep = evenStep(rowTo - rowFrom, MC, MR), ncStep = evenStep(colTo - colFrom, NC, NR);
   const imageBytes = <usize>(inC * inH * inW) * F32, dyBytes = <usize>(m * k) * F32;
   for (let b = 0; b < batch; b++) {
     const xb = x + <usize>b * imageBytes, dyb = dy + <usize>b * dyBytes;
-    for (let jc = 0; jc < n; jc += ncStep) {
-      const nc = min(ncStep, n - jc);
+    for (let jc = colFrom; jc < colTo; jc += ncStep) {
+      const nc = min(ncStep, colTo - jc);
       for (let pc = 0; pc < k; pc += kcStep) {
         const kc = min(kcStep, k - pc);
-        packPatchesT(xb, inH, inW, kH, kW, stride, pad, outW, pc, jc, kc, nc, packedB);
-        for (let ic = 0; ic < m; ic += mcStep) {
-          const mc = min(mcStep, m - ic);
+        packPatchesT(xb, inH, inW, kH, kW, stride, pad, outW, pc, jc, kc, nc, packedB, work + COLUMNS_OFFSET);
+        for (let ic = rowFrom; ic < rowTo; ic += mcStep) {
+          const mc = min(mcStep, rowTo - ic);
           packA(0, dyb, k, ic, pc, mc, kc, packedA);
           macroKernel(mc, nc, kc, packedA, packedB, dw + (<usize>ic * n + jc) * F32, n, 1, 1, 0, 0, edgeTile, edgeBias);
         }
@@ -154,7 +163,8 @@ export function convWeightGrad(batch: i32, inC: i32, inH: i32, inW: i32, outC: i
 
 /** Packs patchesᵀ[pc:pc+kc, jc:jc+nc] (rows: output positions; columns: taps (c, ky, kx)) as NR-column panels. */
 function packPatchesT(xb: usize, inH: i32, inW: i32, kH: i32, kW: i32, stride: i32, pad: i32, outW: i32,
-  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize, columns: usize): void {
+  const columnA = columns, columnB = columns + <usize>NR * 4, columnC = columns + <usize>(2 * NR) * 4;
   const taps = kH * kW;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);

@@ -98,6 +98,47 @@ describe('threads give the bits of one thread', () => {
     for (const cs of gemmCases.slice(0, -1)) expect(cs.m * cs.n * cs.k).toBeGreaterThanOrEqual(MIN_THREADED_MACS);
   });
 
+  interface ConvCase { batch: number; inC: number; inH: number; inW: number; outC: number; k: number; stride: number;
+    pad: number; bias: boolean; relu: boolean }
+  const convCases: ConvCase[] = [
+    // dw cut by columns (45 taps), forward by images; 9 images for 2 and 3 threads.
+    { batch: 9, inC: 5, inH: 15, inW: 17, outC: 6, k: 3, stride: 1, pad: 1, bias: true, relu: true },
+    // dw cut by rows (33 channels, 9 taps), stride 2, no padding.
+    { batch: 13, inC: 1, inH: 19, inW: 23, outC: 33, k: 3, stride: 2, pad: 0, bias: false, relu: false },
+    // the MNIST CNN's first layer, batch 7
+    { batch: 7, inC: 1, inH: 28, inW: 28, outC: 32, k: 3, stride: 1, pad: 0, bias: true, relu: false },
+  ];
+  const convLabel = (c: ConvCase) => `${c.batch}×${c.inC}×${c.inH}×${c.inW} → ${c.outC}, ${c.k}×${c.k}/${c.stride} pad ${c.pad}`;
+
+  /** y of convForward and dw of convWeightGrad (added onto a non-zero dw) of `cs` on `engine`. */
+  function convOn(engine: Engine, cs: ConvCase): { y: Float32Array; dw: Float32Array } {
+    const { batch, inC, inH, inW, outC, k, stride, pad } = cs;
+    const outH = Math.floor((inH + 2 * pad - k) / stride) + 1, outW = Math.floor((inW + 2 * pad - k) / stride) + 1;
+    const sizes = { x: batch * inC * inH * inW, w: outC * inC * k * k, y: batch * outC * outH * outW };
+    const x = engine.alloc(sizes.x * 4), w = engine.alloc(sizes.w * 4), y = engine.alloc(sizes.y * 4);
+    const dy = engine.alloc(sizes.y * 4), dw = engine.alloc(sizes.w * 4), bias = cs.bias ? engine.alloc(outC * 4) : 0;
+    engine.f32(x, sizes.x).set(values(sizes.x, 5));
+    engine.f32(w, sizes.w).set(values(sizes.w, 6));
+    engine.f32(dy, sizes.y).set(values(sizes.y, 7));
+    engine.f32(dw, sizes.w).set(values(sizes.w, 8));
+    if (bias) engine.f32(bias, outC).set(values(outC, 9));
+    engine.kernels.convForward(batch, inC, inH, inW, outC, k, k, stride, pad, x, w, bias, y, cs.relu ? 1 : 0, engine.workspace);
+    engine.kernels.convWeightGrad(batch, inC, inH, inW, outC, k, k, stride, pad, x, dy, dw, engine.workspace);
+    const result = { y: Float32Array.from(engine.f32(y, sizes.y)), dw: Float32Array.from(engine.f32(dw, sizes.w)) };
+    for (const ptr of [x, w, y, dy, dw, bias]) if (ptr) engine.free(ptr);
+    return result;
+  }
+
+  it.each(convCases.map((cs) => [convLabel(cs), cs] as const))('convForward and convWeightGrad %s', (_, cs) => {
+    const one = convOn(engines[1], cs);
+    expect(one.y.some((v) => v !== 0) && one.dw.some((v) => v !== 0)).toBe(true);
+    for (const threads of [2, 3] as const) {
+      const other = convOn(engines[threads], cs);
+      expect(firstDifference(other.y, one.y), `y, ${threads} threads`).toBe(-1);
+      expect(firstDifference(other.dw, one.dw), `dw, ${threads} threads`).toBe(-1);
+    }
+  });
+
   it('MLP training on MNIST: 300 steps of SGD with momentum give the same losses and weights', async () => {
     const { train } = await loadMnist();
     const small: Dataset = { ...train, count: 300 * 64, images: train.images.subarray(0, 300 * 64 * 784),

@@ -7,7 +7,7 @@ import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js'
 import { Parameter } from './parameter.js';
 import { defaultThreads } from './threads/default-threads.js';
 import { ThreadPool } from './threads/pool.js';
-import { threadedGemm } from './threads/threaded-kernels.js';
+import { threadedConvForward, threadedConvWeightGrad, threadedGemm } from './threads/threaded-kernels.js';
 import { instantiateKernels, type KernelModule } from './wasm-module.js';
 
 export interface EngineOptions {
@@ -69,10 +69,16 @@ export class Engine {
    */
   async startThreads(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
     const workspaces = Array.from({ length: threads - 1 }, () => this.arena.alloc(this.uninstrumented.gemmWorkspaceBytes()));
-    this.pool = await ThreadPool.start(threads - 1, module, memory, kernelNames);
+    // The kernels, and the one export only threads call: a block of the weight gradient.
+    const names = [...kernelNames, 'convWeightGradPart'];
+    this.pool = await ThreadPool.start(threads - 1, module, memory, names);
+    const plain = this.uninstrumented;
+    const part = (plain as unknown as { convWeightGradPart: Parameters<typeof threadedConvWeightGrad>[0] }).convWeightGradPart;
     this.uninstrumented = {
-      ...this.uninstrumented,
-      gemm: threadedGemm(this.uninstrumented.gemm, this.pool, kernelNames.indexOf('gemm'), workspaces),
+      ...plain,
+      gemm: threadedGemm(plain.gemm, this.pool, names.indexOf('gemm'), workspaces),
+      convForward: threadedConvForward(plain.convForward, this.pool, names.indexOf('convForward'), workspaces),
+      convWeightGrad: threadedConvWeightGrad(part, this.pool, names.indexOf('convWeightGradPart'), workspaces),
     };
     this.instrument();
   }

@@ -52,6 +52,11 @@ export function useRevectorizer(check: () => Promise<boolean>): Promise<boolean>
   return revectorizer;
 }
 
+/** Whether this process's kernel modules compile under the revectorizer (decided by the first engine). */
+export function usesRevectorizer(): Promise<boolean> {
+  return revectorizer ?? Promise.resolve(false);
+}
+
 let relaxedSupport: boolean | undefined;
 
 /** Relaxed SIMD: on by default in browsers and Node ≥ 22; Node 20 compiles it behind a flag. */

@@ -1,3 +1,4 @@
+import { convOutputSize } from '../conv-geometry.js';
 import type { Kernels } from '../kernels.js';
 import type { ThreadPool } from './pool.js';
 import { MIN_THREADED_MACS, shareStart, usefulThreads } from './split.js';
@@ -41,6 +42,70 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
       else gemm(transA, transB, m, own, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
     } finally {
       pool.join();
+    }
+  };
+}
+
+/** Cuts `total` into tiles of `unit` for at most `threads` threads; [from, to) of each part, the caller's first. */
+function parts(total: number, unit: number, threads: number): [number, number][] {
+  const count = usefulThreads(total, unit, threads);
+  return Array.from({ length: count }, (_, part) => [shareStart(total, unit, count, part), shareStart(total, unit, count, part + 1)]);
+}
+
+/** `convForward` with the images split between the threads: each image's output is one thread's alone. */
+export function threadedConvForward(convForward: Kernels['convForward'], pool: ThreadPool, kernel: number,
+  workspaces: readonly number[]): Kernels['convForward'] {
+  const threads = pool.size + 1;
+  return (batch, inC, inH, inW, outC, kH, kW, stride, pad, x, weight, bias, y, relu, work) => {
+    const outH = convOutputSize(inH, kH, stride, pad), outW = convOutputSize(inW, kW, stride, pad);
+    const macs = batch * outC * outH * outW * inC * kH * kW;
+    if (threads === 1 || batch < 2 || !(macs >= MIN_THREADED_MACS)) {
+      return convForward(batch, inC, inH, inW, outC, kH, kW, stride, pad, x, weight, bias, y, relu, work);
+    }
+    const inBytes = inC * inH * inW * 4, outBytes = outC * outH * outW * 4;
+    const shares = parts(batch, 1, threads);
+    for (let part = 1; part < shares.length; part++) {
+      const [from, to] = shares[part]!;
+      const args = pool.argsOf(part - 1);
+      args.set([to - from, inC, inH, inW, outC, kH, kW, stride, pad, x + from * inBytes, weight, bias, y + from * outBytes,
+        relu, workspaces[part - 1]!]);
+      pool.post(part - 1, kernel, 15);
+    }
+    try {
+      convForward(shares[0]![1], inC, inH, inW, outC, kH, kW, stride, pad, x, weight, bias, y, relu, work);
+    } finally {
+      pool.join();
+    }
+  };
+}
+
+type ConvWeightGradPart = (rowFrom: number, rowTo: number, colFrom: number, colTo: number,
+  ...args: Parameters<Kernels['convWeightGrad']>) => void;
+
+/**
+ * `convWeightGrad` with dw split between the threads, by blocks of columns (taps) where there are
+ * enough, else of rows (output channels): each element still sums every image in order.
+ */
+export function threadedConvWeightGrad(convWeightGradPart: ConvWeightGradPart, pool: ThreadPool, kernel: number,
+  workspaces: readonly number[]): Kernels['convWeightGrad'] {
+  const threads = pool.size + 1;
+  return (batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work) => {
+    const n = inC * kH * kW;
+    const spatial = convOutputSize(inH, kH, stride, pad) * convOutputSize(inW, kW, stride, pad);
+    const byColumns = usefulThreads(n, NR, threads) >= usefulThreads(outC, MR, threads);
+    const shares = batch * outC * n * spatial >= MIN_THREADED_MACS
+      ? parts(byColumns ? n : outC, byColumns ? NR : MR, threads) : [[0, byColumns ? n : outC] as [number, number]];
+    const block = ([from, to]: [number, number]) => (byColumns ? [0, outC, from, to] : [from, to, 0, n]);
+    for (let part = 1; part < shares.length; part++) {
+      pool.argsOf(part - 1).set([...block(shares[part]!), batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw,
+        workspaces[part - 1]!]);
+      pool.post(part - 1, kernel, 17);
+    }
+    const [rowFrom, rowTo, colFrom, colTo] = block(shares[0]!) as [number, number, number, number];
+    try {
+      convWeightGradPart(rowFrom, rowTo, colFrom, colTo, batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work);
+    } finally {
+      if (shares.length > 1) pool.join();
     }
   };
 }
