@@ -12,6 +12,7 @@ import { KernelWorkerError } from '../src/engine/threads/pool.js';
 import { MIN_THREADED_MACS } from '../src/engine/threads/split.js';
 import { nodeWorkerSource } from '../src/engine/threads/worker.js';
 import { linear, relu } from '../src/nn/layers.js';
+import { mnistCnn } from '../src/nn/mnist-cnn.js';
 import { sequential } from '../src/nn/sequential.js';
 import { SGD } from '../src/optim/sgd.js';
 import { fit } from '../src/train/fit.js';
@@ -173,6 +174,29 @@ describe('threads give the bits of one thread', () => {
       engine.kernels.convWeightGrad(batch, inC, inH, inW, outC, k, k, 1, pad, x, y, w, engine.workspace, padded);
       for (let p = 0; p < threads; p++) expect(firstDifference(slice(p), paddedImage(xs, batch - 1)), `weight grad, slice ${p}`).toBe(-1);
       for (const ptr of [x, w, y, padded]) engine.free(ptr);
+    }
+  });
+
+  it('CNN training on MNIST (padded convs, so the per-thread padded copies): 30 steps give the same losses and weights', async () => {
+    const { train } = await loadMnist();
+    const small: Dataset = { ...train, count: 30 * 32, images: train.images.subarray(0, 30 * 32 * 784),
+      labels: train.labels.subarray(0, 30 * 32) };
+    const runs = [];
+    for (const threads of THREADS) {
+      const engine = engines[threads];
+      const model = sequential(engine, mnistCnn(), { seed: 1, maxBatch: 32, inputShape: [1, 28, 28] });
+      const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+      const history = await fit(model, optimizer, small, { epochs: 1, batchSize: 32, seed: 1 });
+      runs.push({ losses: history.steps.map((s) => s.loss), params: model.parameters().map((p) => Float32Array.from(p.data)) });
+      optimizer.dispose();
+      model.dispose();
+    }
+    const [one, ...others] = runs;
+    expect(one!.losses).toHaveLength(30);
+    expect(one!.losses.at(-1)!).toBeLessThan(one!.losses[0]!);
+    for (const other of others) {
+      expect(other.losses).toEqual(one!.losses);
+      other.params.forEach((p, i) => expect(firstDifference(p, one!.params[i]!), `parameter ${i}`).toBe(-1));
     }
   });
 
