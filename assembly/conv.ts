@@ -5,14 +5,17 @@
 // The patches are packed straight from the image (copied into a zero-bordered buffer first when padded)
 // into the GEMM's NR-wide B panels, so no im2col matrix exists; the input gradient does need its K × S
 // columns for one image (`cols`, the caller's buffer).
-// Every sum runs in a fixed order (images in order, k-blocks in order), so the bits never vary.
+// Every sum runs in a fixed order (images in order, k-blocks in order), so the bits never vary. Threads
+// split the forward by images and the weight gradient by blocks of dw (convWeightGradPart); what a call
+// writes besides its outputs (the column scratch in `work`, the padded copy in `padded`) is its own.
 import {
-  EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, MC, MR, NC, NR, PACKED_A_BYTES, PACKED_B_BYTES, packA,
+  COLUMNS_OFFSET, EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, MC, MR, NC, NR, PACKED_A_BYTES,
+  PACKED_B_BYTES, packA,
 } from './gemm';
 
-// Per column of the panel being packed: the float offset of its window's corner (forward) or of its tap
-// (weight gradient). Static scratch: the module runs one kernel at a time.
-const columnA = memory.data(NR * 4, 16);
+// Per column of the panel being packed, `columnA` (NR i32 at work + COLUMNS_OFFSET: in the workspace,
+// so each thread has its own) holds the float offset of its window's corner (forward) or of its tap
+// (weight gradient).
 
 // @ts-ignore: decorator
 @inline function outSize(size: i32, kernel: i32, stride: i32, pad: i32): i32 {
@@ -52,7 +55,7 @@ export function convForward(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32,
       const nc = min(ncStep, n - jc);
       for (let pc = 0; pc < k; pc += kcStep) {
         const kc = min(kcStep, k - pc);
-        packPatches(src, srcH, srcW, kH, kW, stride, outW, pc, jc, kc, nc, packedB);
+        packPatches(src, srcH, srcW, kH, kW, stride, outW, pc, jc, kc, nc, packedB, work + COLUMNS_OFFSET);
         const blockBeta: f32 = pc == 0 && bias == 0 ? 0 : 1;
         const blockRelu = pc + kc == k ? relu : 0;
         for (let ic = 0; ic < m; ic += mcStep) {
@@ -99,7 +102,7 @@ function fillRows(y: usize, m: i32, n: i32, bias: usize): void {
  * the row before.
  */
 function packPatches(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride: i32, outW: i32,
-  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize, columnA: usize): void {
   const taps = kH * kW;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
@@ -153,24 +156,34 @@ function packPatches(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride:
 /** dw += dy · patchesᵀ over the `batch` images, in order (accumulates, as PyTorch's .grad); `padded` as convForward's. */
 export function convWeightGrad(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32, kH: i32, kW: i32,
   stride: i32, pad: i32, x: usize, dy: usize, dw: usize, work: usize, padded: usize): void {
+  convWeightGradPart(0, outC, 0, inC * kH * kW, batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work, padded);
+}
+
+/**
+ * convWeightGrad on the block of dw's rows [rowFrom, rowTo) and columns [colFrom, colTo) only, each
+ * element summed as in the whole: threads split dw into such blocks, each with its own `work` and `padded`.
+ */
+export function convWeightGradPart(rowFrom: i32, rowTo: i32, colFrom: i32, colTo: i32, batch: i32, inC: i32,
+  inH: i32, inW: i32, outC: i32, kH: i32, kW: i32, stride: i32, pad: i32, x: usize, dy: usize, dw: usize, work: usize,
+  padded: usize): void {
   const outH = outSize(inH, kH, stride, pad), outW = outSize(inW, kW, stride, pad);
   const m = outC, n = inC * kH * kW, k = outH * outW;
-  if (m <= 0 || n <= 0 || k <= 0) return;
+  if (rowTo <= rowFrom || colTo <= colFrom || k <= 0) return;
   const packedA = work, packedB = work + PACKED_A_BYTES;
   const edgeTile = packedB + PACKED_B_BYTES, edgeBias = edgeTile + EDGE_TILE_BYTES;
-  const kcStep = evenStep(k, KC, 1), mcStep = evenStep(m, MC, MR), ncStep = evenStep(n, NC, NR);
+  const kcStep = evenStep(k, KC, 1), mcStep = evenStep(rowTo - rowFrom, MC, MR), ncStep = evenStep(colTo - colFrom, NC, NR);
   const imageBytes = <usize>(inC * inH * inW) * F32, dyBytes = <usize>(m * k) * F32;
   const srcH = inH + 2 * pad, srcW = inW + 2 * pad;
   for (let b = 0; b < batch; b++) {
     const xb = x + <usize>b * imageBytes, dyb = dy + <usize>b * dyBytes;
     const src = pad > 0 ? padImage(xb, inC, inH, inW, pad, padded) : xb;
-    for (let jc = 0; jc < n; jc += ncStep) {
-      const nc = min(ncStep, n - jc);
+    for (let jc = colFrom; jc < colTo; jc += ncStep) {
+      const nc = min(ncStep, colTo - jc);
       for (let pc = 0; pc < k; pc += kcStep) {
         const kc = min(kcStep, k - pc);
-        packPatchesT(src, srcH, srcW, kH, kW, stride, outW, pc, jc, kc, nc, packedB);
-        for (let ic = 0; ic < m; ic += mcStep) {
-          const mc = min(mcStep, m - ic);
+        packPatchesT(src, srcH, srcW, kH, kW, stride, outW, pc, jc, kc, nc, packedB, work + COLUMNS_OFFSET);
+        for (let ic = rowFrom; ic < rowTo; ic += mcStep) {
+          const mc = min(mcStep, rowTo - ic);
           packA(0, dyb, k, ic, pc, mc, kc, packedA);
           macroKernel(mc, nc, kc, packedA, packedB, dw + (<usize>ic * n + jc) * F32, n, 1, 1, 0, 0, edgeTile, edgeBias);
         }
@@ -185,7 +198,7 @@ export function convWeightGrad(batch: i32, inC: i32, inH: i32, inW: i32, outC: i
  * per tap: eight loads and a transpose give four rows of the panel.
  */
 function packPatchesT(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride: i32, outW: i32,
-  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize, columnA: usize): void {
   const taps = kH * kW;
   const rowBytes = <usize>NR * F32;
   for (let jr = 0; jr < nc; jr += NR) {

@@ -22,9 +22,15 @@ export const PACKED_B_BYTES: usize = <usize>(NC * KC) * F32;
 export const EDGE_TILE_BYTES: usize = <usize>(MR * NR) * F32;
 const EDGE_BIAS_BYTES: usize = <usize>NR * F32;
 const EDGE_ROW_BYTES: usize = <usize>NR * F32;
+/**
+ * After the GEMM's own blocks: NR i32 of per-column scratch for conv.ts's patch packing. In the
+ * workspace, not static data, so each thread (each with its own workspace) has its own.
+ */
+export const COLUMNS_OFFSET: usize = PACKED_A_BYTES + PACKED_B_BYTES + EDGE_TILE_BYTES + EDGE_BIAS_BYTES;
+const COLUMNS_BYTES: usize = <usize>NR * 4;
 
 export function gemmWorkspaceBytes(): i32 {
-  return <i32>(PACKED_A_BYTES + PACKED_B_BYTES + EDGE_TILE_BYTES + EDGE_BIAS_BYTES);
+  return <i32>(COLUMNS_OFFSET + COLUMNS_BYTES);
 }
 
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createEngine } from '../src/engine/engine.js';
 import { type Ceiling, measureCeiling } from './ceiling/ceiling-suite.js';
@@ -13,6 +14,7 @@ import type { BenchResults } from './report/results.js';
 import { readResults, writeBenchmarkDocs, writeResults } from './report/write-results.js';
 import { checkTargets } from './report/targets.js';
 import { loadTfjsWasm, tfjsWasmFlags } from './tfjs/load-tfjs.js';
+import { measureThreads, threadsMarkdown } from './threads/threads-suite.js';
 import { measureTraining, type TrainingResults } from './training/training-suite.js';
 
 /**
@@ -33,8 +35,9 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
 
   const needsEngines = suites.has('gemm') || suites.has('optim');
   const engines = needsEngines ? {
-    standard: await createEngine({ simd: 'standard' }),
-    relaxed: await createEngine({ simd: 'relaxed' }).then((e) => (e.simd === 'relaxed' ? e : null)),
+    // One thread: these suites measure the kernels against the one-core ceiling (threads: the threads suite).
+    standard: await createEngine({ simd: 'standard', threads: 1 }),
+    relaxed: await createEngine({ simd: 'relaxed', threads: 1 }).then((e) => (e.simd === 'relaxed' ? e : null)),
     js: await createEngine({ backend: 'js' }),
   } : null;
   const tf = needsEngines ? await loadTfjsWasm() : null;
@@ -45,6 +48,9 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
   const training: TrainingResults | null = suites.has('training')
     ? await measureTraining(settings, new URL('./training-child.mjs', import.meta.url)) : null;
   const cnn: CnnResults | null = suites.has('cnn') && ceiling ? await measureCnn(settings, ceiling, root) : null;
+
+  const threads = suites.has('threads') ? await measureThreads(settings, root, new URL('./threads-epoch.mjs', import.meta.url)) : null;
+  if (threads) await writeFile(join(options.outDir, 'threads-latest.json'), `${JSON.stringify(threads, null, 2)}\n`);
 
   const results: BenchResults = {
     machine,
@@ -63,5 +69,6 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
   const file = await writeResults(results, options.outDir);
   const docs = await writeBenchmarkDocs(results, root);
   process.stdout.write(markdownReport(results));
+  if (threads) process.stdout.write(`\n${threadsMarkdown(threads)}`);
   progress(`results: ${file} and ${docs} (${results.seconds.toFixed(0)} s)`);
 }

@@ -13,6 +13,7 @@ await build({
     main: join(root, 'bench', 'main.ts'),
     'training-child': join(root, 'bench', 'training', 'training-child.ts'),
     'cnn-accuracy': join(root, 'bench', 'cnn', 'mnist-accuracy.ts'),
+    'threads-epoch': join(root, 'bench', 'threads', 'epoch-child.ts'),
   },
   outdir,
   outExtension: { '.js': '.mjs' },

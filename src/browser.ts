@@ -1,5 +1,7 @@
 // The browser-safe public API: everything but what needs node: modules (see ./index.ts).
-export { createEngine, Engine, Parameter, supportsRelaxedSimd, supportsSimd, type EngineOptions, type Kernels } from './engine/index.js';
+export {
+  createEngine, Engine, KernelWorkerError, Parameter, supportsRelaxedSimd, supportsSimd, type EngineOptions, type Kernels,
+} from './engine/index.js';
 export { Random } from './random.js';
 export * from './data/index.js';
 export * from './nn/index.js';

@@ -4,7 +4,11 @@ import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { withV8Flag } from '../src/engine/features.js';
+import { createEngine } from '../src/engine/index.js';
+import { withCheckedV8Flag, withV8Flag } from '../src/engine/features.js';
+import { gemmGivesKnownAnswer } from '../src/engine/known-answer.js';
+import type { Kernels } from '../src/engine/kernels.js';
+import { revectorizedGemmIsExact } from '../src/engine/wasm-module.js';
 
 const v8 = process.getBuiltinModule('node:v8');
 afterEach(() => vi.restoreAllMocks());
@@ -31,6 +35,49 @@ describe('withV8Flag', () => {
   });
 });
 
+describe('the revectorizer: kept only where the known-answer GEMM passes under it', () => {
+  const flag = '--experimental-wasm-revectorize';
+
+  it('keeps the flag where the check passes', async () => {
+    const flags: string[] = [];
+    expect(await withCheckedV8Flag(flag, async () => true, { setFlagsFromString: (f) => flags.push(f) })).toBe(true);
+    expect(flags).toEqual([flag]);
+  });
+
+  it('falls back: clears the flag again where the check fails', async () => {
+    const flags: string[] = [];
+    const check = async () => {
+      expect(flags).toEqual([flag]); // the check runs under the flag
+      return false;
+    };
+    expect(await withCheckedV8Flag(flag, check, { setFlagsFromString: (f) => flags.push(f) })).toBe(false);
+    expect(flags).toEqual([flag, '--no-experimental-wasm-revectorize']);
+  });
+
+  it('sets nothing without node:v8 (a browser)', async () => {
+    vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined);
+    expect(await withCheckedV8Flag(flag, async () => true)).toBe(false);
+  });
+
+  it("this Node's GEMM gives the known bits (under the revectorizer where this Node has it)", async () => {
+    expect(await revectorizedGemmIsExact()).toBe(true);
+  });
+
+  it('the known-answer check fails a GEMM one ulp off in one element', async () => {
+    const engine = await createEngine({ threads: 1 });
+    const scratch = engine.alloc(1 << 20);
+    const view = (ptr: number, length: number) => engine.f32(ptr, length);
+    const offByOne: Kernels['gemm'] = (...args) => {
+      engine.kernels.gemm(...args);
+      const c = engine.i32(args[11], 1);
+      c[0]! += 1;
+    };
+    expect(gemmGivesKnownAnswer(engine.kernels.gemm, view, scratch, engine.workspace, 2)).toBe(true);
+    expect(gemmGivesKnownAnswer(offByOne, view, scratch, engine.workspace, 2)).toBe(false);
+    engine.dispose();
+  });
+});
+
 /** A fresh Node (this one) creating a relaxed-SIMD engine from the built library, its V8 flags recorded. */
 const child = `
 import { readFileSync } from 'node:fs';
@@ -54,6 +101,7 @@ describe(`an engine in Node ${process.version}`, () => {
     expect(stderr).toBe('');
     const { nativeRelaxed, flags, simd } = JSON.parse(stdout);
     expect(simd).toBe('relaxed');
-    expect(flags).toEqual(nativeRelaxed ? [] : ['--experimental-wasm-relaxed-simd']);
+    const revectorizer = Number(process.versions.node.split('.')[0]) >= 24 ? ['--experimental-wasm-revectorize'] : [];
+    expect(flags).toEqual([...(nativeRelaxed ? [] : ['--experimental-wasm-relaxed-simd']), ...revectorizer]);
   });
 });

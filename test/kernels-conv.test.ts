@@ -69,7 +69,7 @@ function sizes(c: ConvCase) {
   return {
     outH, outW, x: c.batch * c.inC * c.inH * c.inW, w: c.outC * c.inC * c.k * c.k, y: c.batch * c.outC * outH * outW,
     cols: c.inC * c.k * c.k * outH * outW,
-    padded: c.inC * (c.inH + 2 * c.pad) * (c.inW + 2 * c.pad),
+    padded: c.inC * (c.inH + 2 * c.pad) * (c.inW + 2 * c.pad), // one zero-bordered image; the kernels take one per engine thread
   };
 }
 
@@ -87,7 +87,7 @@ function forward(e: Engine, c: ConvCase, x: Float32Array, w: Float32Array, bias:
   const y = new Float32Array(sizes(c).y).fill(NaN); // overwritten without being read
   const arrays = bias ? [x, w, y, bias] : [x, w, y];
   return run(e, arrays, (...p) => e.kernels.convForward(...geometry(c), p[0]!, p[1]!, bias ? p[3]! : 0, p[2]!, relu, e.workspace, p.at(-1)!),
-    sizes(c).padded)[2]!;
+    sizes(c).padded * e.threads)[2]!;
 }
 
 function inputGrad(e: Engine, c: ConvCase, dy: Float32Array, w: Float32Array) {
@@ -98,7 +98,7 @@ function inputGrad(e: Engine, c: ConvCase, dy: Float32Array, w: Float32Array) {
 
 function weightGrad(e: Engine, c: ConvCase, x: Float32Array, dy: Float32Array, dw: Float32Array) {
   return run(e, [x, dy, dw.slice()], (px, pdy, pdw, padded) => e.kernels.convWeightGrad(...geometry(c), px!, pdy!, pdw!, e.workspace, padded!),
-    sizes(c).padded)[2]!;
+    sizes(c).padded * e.threads)[2]!;
 }
 
 function expectWithin(actual: Float32Array, expected: Float32Array, scale: Float32Array, bound: number, what: string) {

@@ -64,7 +64,8 @@ afterAll(async () => {
 
 describe('a sweep on the queue', { timeout: 300_000 }, () => {
   it('with two worker processes equals the local sweep in every figure, and never shows the password', async () => {
-    const workers = [worker(), worker()];
+    // The second trains one run at a time on both of its cores: threads change no bit.
+    const workers = [worker(), worker('--threads', '2', '--runs', '1')];
     const out = newOut();
     const study = coordinator(out);
     expect(await study.exited, study.output()).toBe(0);
@@ -75,6 +76,8 @@ describe('a sweep on the queue', { timeout: 300_000 }, () => {
     const ids = workers.flatMap(startedIds);
     expect(ids.sort()).toEqual(local.runs.map((r) => r.id).sort());
     expect(study.output()).toContain(`queued 4 runs on ${studyQueueName(local.runs.map((r) => r.id))}`);
+    expect(workers[0]!.output()).toMatch(/^heavyball .* worker on .*: 1 run at once on 1 thread each, 1 job taken at once$/m);
+    expect(workers[1]!.output()).toMatch(/^heavyball .* worker on .*: 1 run at once on 2 threads each, 1 job taken at once$/m);
     await Promise.all(workers.map(stopCli));
     const texts = [study.output(), ...workers.map((w) => w.output()), await readFile(join(out, 'sweep.json'), 'utf8'),
       await readFile(join(out, 'sweep.html'), 'utf8')];

@@ -52,10 +52,10 @@ export interface CnnResults {
 /**
  * The CNN suite: each conv layer's GEMM passes of a training step against the in-run mul+add ceiling
  * (interleaved), the default CNN's training time against PyTorch's on one thread (interleaved runs of the
- * same steps), and where a heavyball step's time goes.
+ * same steps), and where a heavyball step's time goes. One thread throughout, as the ceiling and PyTorch.
  */
 export async function measureCnn(settings: Settings, ceiling: Ceiling, root: string): Promise<CnnResults> {
-  const engine = await createEngine({ simd: 'standard' });
+  const engine = await createEngine({ simd: 'standard', threads: 1 });
   const { convGemms, ceiling: ceilingRate } = measureConvGemms(settings, engine, ceiling);
   engine.dispose();
   const { train } = await loadMnist();
@@ -106,7 +106,7 @@ function measureConvGemms(settings: Settings, engine: Engine, ceiling: Ceiling) 
 }
 
 async function heavyballRunner(train: Dataset) {
-  const engine = await createEngine({ simd: 'standard' });
+  const engine = await createEngine({ simd: 'standard', threads: 1 });
   const model = sequential(engine, mnistCnn(), { seed: 1, maxBatch: BATCH, inputShape: train });
   const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
   let runs = 0;
@@ -152,7 +152,7 @@ async function compareWithTorch(settings: Settings, train: Dataset, root: string
 
 async function stepBreakdown(settings: Settings, train: Dataset): Promise<Breakdown> {
   const steps = settings.quick ? 10 : 30;
-  const engine = await createEngine({ simd: 'standard' });
+  const engine = await createEngine({ simd: 'standard', threads: 1 });
   const timer = timeKernels(engine, [[1568, 128], [128, 10]]);
   const model = sequential(engine, mnistCnn(), { seed: 1, maxBatch: BATCH, inputShape: train });
   const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });

@@ -1,6 +1,6 @@
 import { fullSettings, quickSettings, type Settings } from './settings.js';
 
-export const suiteNames = ['ceiling', 'gemm', 'optim', 'training', 'cnn'] as const;
+export const suiteNames = ['ceiling', 'gemm', 'optim', 'training', 'cnn', 'threads'] as const;
 export type SuiteName = (typeof suiteNames)[number];
 
 export interface BenchOptions {
@@ -13,7 +13,7 @@ export interface BenchOptions {
   report: boolean;
 }
 
-const usage = `usage: npm run bench [-- --quick] [-- --only=gemm,optim,training,cnn] [-- --out=bench/results] [-- --report]`;
+const usage = `usage: npm run bench [-- --quick] [-- --only=gemm,optim,training,cnn,threads] [-- --out=bench/results] [-- --report]`;
 
 export function parseOptions(argv: readonly string[], defaultOutDir: string): BenchOptions {
   let quick = false;

@@ -16,7 +16,8 @@ import type { Trainer } from './trainer.js';
  * call is timed through the engine's instrumentation hook.
  */
 export async function heavyballTrainer(name: Exclude<TrainerName, 'tf.js wasm'>, timed: boolean): Promise<Trainer> {
-  const engine = await createEngine(name === 'js' ? { backend: 'js' } : { simd: name === 'wasm relaxed' ? 'relaxed' : 'standard' });
+  // One thread: these rows are the one-core figures (the threads suite measures more).
+  const engine = await createEngine(name === 'js' ? { backend: 'js' } : { simd: name === 'wasm relaxed' ? 'relaxed' : 'standard', threads: 1 });
   if (name === 'wasm relaxed' && engine.simd !== 'relaxed') {
     return { available: false, note: 'no relaxed SIMD here', run: () => Promise.reject(new Error('unavailable')), evaluate: () => null };
   }

@@ -21,6 +21,7 @@ export interface CommonFlags {
   targetAccuracy: number;
   evalEvery: number;
   backend: 'wasm' | 'js';
+  threads?: number;
 }
 
 /** The options of `study` and `sweep` (many runs). */
@@ -51,7 +52,8 @@ export function addCommonOptions(command: Command): Command {
     .option('--target-accuracy <fraction>', 'validation accuracy whose first crossing measures speed', fraction, DEFAULTS.targetAccuracy)
     .option('--eval-every <steps>', 'evaluate on the validation images every this many steps', positiveInteger, DEFAULTS.evalEvery)
     .addOption(new Option('--backend <name>', 'kernels: WebAssembly SIMD or plain JavaScript')
-      .choices(['wasm', 'js']).default(DEFAULTS.backend));
+      .choices(['wasm', 'js']).default(DEFAULTS.backend))
+    .option('--threads <n>', 'threads per run (default: the cores the parallel runs leave over, at least 1)', positiveInteger);
 }
 
 /** What `study` and `sweep` add: the momenta, the seeds, the workers, the lr grid and the run store. */
@@ -86,6 +88,7 @@ export function commonStudyOptions(flags: CommonFlags): FlagOptions {
     targetAccuracy: flags.targetAccuracy,
     evalEvery: flags.evalEvery,
     backend: flags.backend,
+    threads: flags.threads,
   };
 }
 

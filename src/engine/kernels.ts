@@ -63,8 +63,9 @@ export interface Kernels {
   /**
    * Convolution of `batch` NCHW images (inC × inH × inW) with weight [outC, inC, kH, kW] into
    * y (outC × outH × outW each, out = ⌊(in + 2·pad − k) / stride⌋ + 1), + bias[outC] (bias ≠ 0), then
-   * ReLU (relu = 1). `work` is the GEMM workspace; `padded` holds inC·(inH + 2·pad)·(inW + 2·pad) floats
-   * (one image with zero borders; unused when pad = 0).
+   * ReLU (relu = 1). `work` is the GEMM workspace; `padded` holds `engine.threads` times
+   * inC·(inH + 2·pad)·(inW + 2·pad) floats (one image with zero borders per thread, each thread writing
+   * only its own; unused when pad = 0).
    */
   convForward(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
     stride: number, pad: number, x: number, weight: number, bias: number, y: number, relu: number, work: number,

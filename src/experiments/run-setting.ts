@@ -49,6 +49,8 @@ export interface SingleRunFiles {
 }
 
 export interface RunHooks {
+  /** Threads the run's engine uses (default: the engine's, all cores); any count gives the same bits. */
+  threads?: number;
   onProgress?: (progress: RunProgress) => void;
   /** Stops training between steps; the run then returns null. */
   signal?: AbortSignal;
@@ -65,7 +67,7 @@ export interface RunHooks {
 export async function runSetting(config: RunConfig, data: RunData, hooks: RunHooks = {}): Promise<RunRecord | null> {
   const { train, validation, test } = data;
   const { epochs, batchSize, seed, evalEvery, finalEvaluations } = config;
-  const engine = await createEngine({ backend: config.backend, simd: config.simd });
+  const engine = await createEngine({ backend: config.backend, simd: config.simd, threads: hooks.threads });
   try {
     const layers = mlp(config.layers);
     const model = sequential(engine, layers, { seed, maxBatch: batchSize });

@@ -1,3 +1,4 @@
+import { partSettings } from './plan.js';
 import type { PartSpec, StudyConfig, SweepOptimizer } from './types.js';
 
 export const DEFAULT_MOMENTA = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99];
@@ -90,15 +91,31 @@ function resolveParts(settings: StudySettings, kind: 'study' | 'sweep', optimize
 }
 
 /**
- * Fills in the defaults and throws a RangeError naming the first setting out of range. `poolSize` is the
- * number of training images available (the validation images are drawn from them).
+ * The cores split between parallel runs and threads within each: as many runs at once as there are
+ * workers (at most one per run), and the cores they leave over as threads, at least one each. More runs
+ * than cores: one thread each; fewer: threads within each run.
  */
-export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'sweep', defaultWorkers: number, poolSize = 60_000): StudyConfig {
+export function threadsPerRun(cores: number, workers: number, runs: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, Math.min(workers, runs))));
+}
+
+/** How many distinct runs the parts plan (a run two parts share counts once). */
+function plannedRuns(parts: readonly PartSpec[], momenta: readonly number[], seeds: readonly number[]): number {
+  const settings = new Set(parts.flatMap((part) => partSettings(part, momenta).map((s) => `${s.momentum}|${s.lr}`)));
+  return settings.size * seeds.length;
+}
+
+/**
+ * Fills in the defaults and throws a RangeError naming the first setting out of range. `cores` is the
+ * number of cores here (the default of `workers`, and what `threads` splits); `poolSize` the number of
+ * training images available (the validation images are drawn from them).
+ */
+export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'sweep', cores: number, poolSize = 60_000): StudyConfig {
   const optimizer = settings.optimizer ?? DEFAULTS.optimizer;
   check(OPTIMIZERS.includes(optimizer), 'optimizer', `one of ${OPTIMIZERS.join(', ')}`, optimizer);
   const validation = settings.validation ?? DEFAULTS.validation;
   check(isPositiveInteger(validation) && validation < poolSize, 'validation', `a whole number of images in [1, ${poolSize - 1}] (of the ${poolSize} training images)`, validation);
-  const config: StudyConfig = {
+  const config: Omit<StudyConfig, 'threads'> = {
     optimizer,
     momenta: settings.momenta ?? DEFAULT_MOMENTA,
     parts: resolveParts(settings, kind, optimizer),
@@ -113,7 +130,7 @@ export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'swe
     trainSize: settings.trainSize ?? Math.min(DEFAULTS.trainSize, poolSize - validation),
     backend: settings.backend ?? DEFAULTS.backend,
     simd: settings.simd ?? DEFAULTS.simd,
-    workers: settings.workers ?? defaultWorkers,
+    workers: settings.workers ?? cores,
     targetAccuracy: settings.targetAccuracy ?? DEFAULTS.targetAccuracy,
     smoothing: settings.smoothing ?? DEFAULTS.smoothing,
   };
@@ -139,5 +156,9 @@ export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'swe
   check(config.smoothing >= 0 && config.smoothing < 1, 'smoothing', 'in [0, 1)', config.smoothing);
   check(config.backend === 'wasm' || config.backend === 'js', 'backend', "'wasm' or 'js'", config.backend);
   check(config.simd === 'standard' || config.simd === 'relaxed', 'simd', "'standard' or 'relaxed'", config.simd);
-  return config;
+  const threads = settings.threads
+    ?? (config.backend === 'js' ? 1 : threadsPerRun(cores, config.workers, plannedRuns(config.parts, config.momenta, seeds)));
+  check(isPositiveInteger(threads), 'threads', 'a positive integer', threads);
+  check(threads === 1 || config.backend === 'wasm', 'threads', '1 with the js backend', threads);
+  return { ...config, threads };
 }

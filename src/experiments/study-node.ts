@@ -86,7 +86,7 @@ async function runStudy(kind: 'study' | 'sweep', options: StudyOptions): Promise
   const stepsPerRun = config.epochs * Math.ceil(config.trainSize / config.batchSize);
   onPlan?.({ runs: configs.size, reused, toTrain: jobs.length, steps: jobs.length * stepsPerRun });
 
-  const failures = await (executor ?? localExecutor(config.workers))({
+  const failures = await (executor ?? localExecutor(config.workers, config.threads))({
     jobs,
     allIds: [...configs.keys()],
     data,

@@ -13,6 +13,8 @@ parentPort!.on('message', async (job: WorkerJob) => {
     checkpoint: job.checkpoint && { ...job.checkpoint, save: saveCheckpointFile },
     resume: job.resume === undefined ? undefined : { path: job.resume, load: loadCheckpointFile },
   };
-  const record = await runSetting(job.config, data, { onProgress: (progress) => post({ type: 'progress', progress }), files });
+  const record = await runSetting(job.config, data, {
+    threads: job.threads, onProgress: (progress) => post({ type: 'progress', progress }), files,
+  });
   post({ type: 'result', record: record! });
 });

@@ -36,7 +36,7 @@ export async function trainRun(options: TrainOptions = {}): Promise<{ record: Ru
   };
   const run = runConfig(config, dataSpec, { momentum, lr }, seed, version);
   let record: RunRecord | null = null;
-  await runJobs(await sweepWorkerUrl(), runData(loaded.train, loaded.test, dataSpec), [{ config: run, checkpoint, resume }], 1, signal, {
+  await runJobs(await sweepWorkerUrl(), runData(loaded.train, loaded.test, dataSpec), [{ config: run, threads: config.threads, checkpoint, resume }], 1, signal, {
     onStart: () => onStart?.(run),
     onProgress: (_, progress) => onProgress?.(run, progress),
     onResult: (_, result) => void (record = result),

@@ -170,7 +170,13 @@ export interface StudyConfig extends AnalysisSettings {
   trainSize: number;
   backend: 'wasm' | 'js';
   simd: 'standard' | 'relaxed';
+  /** Runs trained at once (worker threads here). */
   workers: number;
+  /**
+   * Threads each run's engine uses (default: `threadsPerRun`). Not part of a run's config or its hash:
+   * every thread count gives the same bits.
+   */
+  threads: number;
 }
 
 /** Everything a study measured: what study.json (or sweep.json) holds. */

@@ -6,9 +6,10 @@ export interface WorkerSetup {
   data: RunData;
 }
 
-/** What a worker is asked to do: one run; only `heavyball train` gives checkpoint files. */
+/** What a worker is asked to do: one run on `threads` threads; only `heavyball train` gives checkpoint files. */
 export interface WorkerJob {
   config: RunConfig;
+  threads: number;
   checkpoint?: { path: string; every: number };
   resume?: string;
 }

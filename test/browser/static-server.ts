@@ -26,9 +26,10 @@ export interface StaticServer {
 /**
  * Serves the files under `root` on a free localhost port, as any static host would (a .gz file as it is,
  * like `python3 -m http.server`); a folder serves its index.html. `fault(path)` may answer a request with
- * an error status instead.
+ * an error status instead; `headers` go on every file served (e.g. COOP/COEP).
  */
-export async function serveStatic(root: string, fault: (path: string) => number | undefined = () => undefined): Promise<StaticServer> {
+export async function serveStatic(root: string, fault: (path: string) => number | undefined = () => undefined,
+  headers: Record<string, string> = {}): Promise<StaticServer> {
   const requests: string[] = [];
   const server: Server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
@@ -41,6 +42,7 @@ export async function serveStatic(root: string, fault: (path: string) => number 
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const { size } = await stat(file);
       response.writeHead(200, {
+        ...headers,
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': size,
       });

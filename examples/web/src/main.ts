@@ -35,7 +35,7 @@ const valley = new ValleyPanel({
   stepsValue: byId('valley-steps-value'),
   optimal: byId('valley-optimal'),
   legend: byId('valley-legend'),
-}, await createEngine());
+}, await createEngine({ threads: 1 }));
 
 const digit = new DigitPanel({
   pad: byId('digit-pad'),

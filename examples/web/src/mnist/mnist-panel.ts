@@ -29,6 +29,8 @@ export class MnistPanel {
 
   /** Called after every test-accuracy measurement (the models have moved on). */
   onEvaluation: () => void = () => {};
+  /** Threads each run trains on. */
+  private threads = 1;
 
   constructor(private readonly ui: MnistPanelElements, private readonly mnistUrl: string, query: URLSearchParams) {
     fillFromQuery(ui.form, query);
@@ -62,7 +64,9 @@ export class MnistPanel {
     this.ui.message.textContent = 'Loading MNIST…';
     this.runs.forEach((run) => run.terminate());
     this.charts.forEach((chart) => chart.finalize());
-    this.runs = configs.map((config) => new TrainingRun(config, mnist, (run, change) => this.update(run, change)));
+    this.threads = threadsPerRun(configs.length);
+    this.runs = configs.map((config) => new TrainingRun({ ...config, threads: this.threads }, mnist,
+      (run, change) => this.update(run, change)));
     const lines = this.states.map((run) => ({ label: run.label, colour: runColour(run) }));
     this.charts = [
       new LiveChart(this.ui.lossChart, lossChartSpec(lines, configs[0]!.steps), 'losses'),
@@ -95,10 +99,23 @@ export class MnistPanel {
     const failed = states.find((run) => run.error);
     const loading = states.some((run) => run.status === 'loading');
     if (failed) this.ui.message.textContent = `${failed.label} failed: ${failed.error}`;
-    else if (training && !loading) this.ui.message.textContent = 'Training…';
+    else if (training && !loading) this.ui.message.textContent = `Training… ${threadsLine(states.length, this.threads)}`;
     else if (!training) this.ui.message.textContent = `${states.some((run) => run.status === 'stopped') ? 'Stopped' : 'Done'}. Draw a digit below.`;
     this.ui.results.replaceChildren(...states.map((run) => resultRow(run, runColour(run))));
   }
+}
+
+/**
+ * The cores split between the runs, which train at once: threads need a cross-origin-isolated page (the
+ * dev and preview servers send the COOP and COEP headers), else every run has one.
+ */
+function threadsPerRun(runs: number): number {
+  return crossOriginIsolated ? Math.max(1, Math.floor(navigator.hardwareConcurrency / runs)) : 1;
+}
+
+function threadsLine(runs: number, threads: number): string {
+  const isolation = crossOriginIsolated ? '' : ' (this page is not cross-origin isolated, so no more)';
+  return `${runs} run${runs === 1 ? '' : 's'} at once on ${threads} thread${threads === 1 ? '' : 's'} each${isolation}.`;
 }
 
 function resultRow(run: RunState, colour: string): HTMLTableRowElement {

@@ -12,6 +12,8 @@ export interface RunConfig {
   seed: number;
   /** Test accuracy is measured about every this many steps (at the first pause after). */
   evaluateEvery: number;
+  /** Threads the run's engine uses (default: heavyball's, all cores where the page is cross-origin isolated). */
+  threads?: number;
 }
 
 export type ToWorker =

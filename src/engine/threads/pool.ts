@@ -1,0 +1,160 @@
+import { ARGC, ARGS_OFFSET, DONE, KERNEL, MAX_ARGS, MESSAGE_LENGTH, MESSAGE_OFFSET, POSTED, SLOT_BYTES, STATUS } from './control.js';
+import { nodeWorkerSource, webWorkerSource, type WorkerHello, type WorkerStart } from './worker.js';
+
+/** The part of a worker both worker_threads' Worker and the Web Worker have, as the pool uses it. */
+interface AnyWorker {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+  /** Node only: keep the process alive until this worker has exited. */
+  ref?(): void;
+}
+
+/** A kernel that threw on a worker thread, rethrown on the caller. */
+export class KernelWorkerError extends Error {
+  override name = 'KernelWorkerError';
+}
+
+/**
+ * Workers that each hold an instance of the kernel module over the engine's shared memory and wait
+ * (Atomics.wait, not spinning) for the caller to post them a kernel call. The caller posts calls with
+ * `post`, does its own share, then `join`s, which blocks until every posted call has finished.
+ */
+export class ThreadPool {
+  private readonly ints: Int32Array[];
+  private readonly args: Float64Array[];
+  private readonly posted: boolean[];
+  private sequence = 0;
+  private closed = false;
+
+  private constructor(private readonly workers: AnyWorker[], private readonly control: SharedArrayBuffer,
+    readonly exited: Promise<void>) {
+    this.ints = workers.map((_, w) => new Int32Array(control, w * SLOT_BYTES, ARGS_OFFSET / 4));
+    this.args = workers.map((_, w) => new Float64Array(control, w * SLOT_BYTES + ARGS_OFFSET, MAX_ARGS));
+    this.posted = workers.map(() => false);
+  }
+
+  /** Starts `count` workers and resolves once each has instantiated the module (or rejects with why not). */
+  static async start(count: number, module: WebAssembly.Module, memory: WebAssembly.Memory,
+    kernelNames: readonly string[]): Promise<ThreadPool> {
+    const control = new SharedArrayBuffer(count * SLOT_BYTES);
+    const started = Array.from({ length: count }, () => spawn());
+    const workers = started.map((s) => s.worker);
+    const ready = started.map((s, slot) => {
+      const start: WorkerStart = { module, memory, control, slot, kernelNames };
+      s.worker.postMessage(start);
+      return s.hello;
+    });
+    const hellos = await Promise.all(ready);
+    const failed = hellos.find((h): h is Extract<WorkerHello, { ready: false }> => !h.ready);
+    const exited = Promise.all(started.map((s) => s.exited)).then(() => undefined);
+    if (failed) {
+      for (const worker of workers) worker.terminate();
+      throw new KernelWorkerError(`a kernel worker could not instantiate the module: ${failed.error}`);
+    }
+    return new ThreadPool(workers, control, exited);
+  }
+
+  /** Workers, not counting the caller. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** The argument slots of worker `w`, to be filled before `post(w, …)`. */
+  argsOf(w: number): Float64Array {
+    return this.args[w]!;
+  }
+
+  /** Wakes worker `w` to run kernel number `kernel` on the first `argc` values of `argsOf(w)`. */
+  post(w: number, kernel: number, argc: number): void {
+    const ints = this.ints[w]!;
+    ints[KERNEL] = kernel;
+    ints[ARGC] = argc;
+    this.posted[w] = true;
+    Atomics.store(ints, POSTED, ++this.sequence);
+    Atomics.notify(ints, POSTED, 1);
+  }
+
+  /** Blocks until every posted call has finished; throws the first worker's error, if one threw. */
+  join(): void {
+    let failure: string | undefined;
+    for (let w = 0; w < this.workers.length; w++) {
+      if (!this.posted[w]) continue;
+      this.posted[w] = false;
+      const ints = this.ints[w]!;
+      const expected = Atomics.load(ints, POSTED);
+      for (let done = Atomics.load(ints, DONE); done !== expected; done = Atomics.load(ints, DONE)) {
+        if (canBlock) Atomics.wait(ints, DONE, done);
+      }
+      if (ints[STATUS] !== 0 && failure === undefined) failure = this.messageOf(w);
+    }
+    if (failure !== undefined) throw new KernelWorkerError(failure);
+  }
+
+  /** Tells every worker to return; they exit once their current call (if any) has finished. */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let w = 0; w < this.workers.length; w++) {
+      // Referenced again, so that the process lives to see the workers' exit (and `exited` resolves).
+      this.workers[w]!.ref?.();
+      this.post(w, -1, 0);
+    }
+  }
+
+  private messageOf(w: number): string {
+    const ints = this.ints[w]!;
+    const bytes = new Uint8Array(this.control, w * SLOT_BYTES + MESSAGE_OFFSET, ints[MESSAGE_LENGTH]!);
+    return `kernel worker ${w + 1} threw: ${new TextDecoder().decode(bytes.slice())}`;
+  }
+}
+
+/** The main thread of a browser page may not Atomics.wait: there `join` polls (the workers are busy then). */
+const canBlock = (() => {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+interface Spawned {
+  worker: AnyWorker;
+  hello: Promise<WorkerHello>;
+  exited: Promise<void>;
+}
+
+type NodeWorker = AnyWorker & {
+  once(event: 'message', listener: (hello: WorkerHello) => void): void;
+  once(event: 'error', listener: (error: Error) => void): void;
+  once(event: 'exit', listener: () => void): void;
+  unref(): void;
+  ref(): void;
+};
+type NodeWorkerThreads = { Worker: new (source: string, options: { eval: true }) => NodeWorker };
+
+/** A worker_threads Worker in Node, a Web Worker elsewhere, running the kernel worker's source. */
+function spawn(): Spawned {
+  const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    ?.getBuiltinModule;
+  const threads = getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
+  if (threads) {
+    const worker = new threads.Worker(nodeWorkerSource(), { eval: true });
+    // Unreferenced: a program that forgets engine.dispose() still exits when its own work is done.
+    worker.unref();
+    const hello = new Promise<WorkerHello>((resolve) => {
+      worker.once('message', resolve);
+      worker.once('error', (error) => resolve({ ready: false, error: String(error) }));
+    });
+    const exited = new Promise<void>((resolve) => worker.once('exit', resolve));
+    return { worker, hello, exited };
+  }
+  const url = URL.createObjectURL(new Blob([webWorkerSource()], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  const hello = new Promise<WorkerHello>((resolve) => {
+    worker.onmessage = (event: MessageEvent<WorkerHello>) => resolve(event.data);
+    worker.onerror = (event) => resolve({ ready: false, error: event.message });
+  }).finally(() => URL.revokeObjectURL(url));
+  // A Web Worker reports no exit; it has ended once it has closed itself after the exit call.
+  return { worker, hello, exited: Promise.resolve() };
+}

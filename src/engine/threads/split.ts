@@ -1,0 +1,20 @@
+// How a kernel call is cut into one share per thread. Only along outputs: every output element is
+// computed by one thread with the same sum, in the same order, as with one thread, so the bits do not
+// depend on the thread count.
+
+/** Below this many multiply-adds a GEMM runs on the caller alone: waking a worker costs more. */
+export const MIN_THREADED_MACS = 1 << 18;
+
+/**
+ * Shares of a dimension of `total` in steps of `unit` (the micro-kernel's tile: shares then end on tile
+ * boundaries, which is faster but does not change the bits): part `part` of `parts` is [start, end).
+ */
+export function shareStart(total: number, unit: number, parts: number, part: number): number {
+  const units = Math.ceil(total / unit);
+  return Math.min(total, Math.floor((units * part) / parts) * unit);
+}
+
+/** How many threads a split of `total` into tiles of `unit` can keep busy, at most `threads`. */
+export function usefulThreads(total: number, unit: number, threads: number): number {
+  return Math.max(1, Math.min(threads, Math.ceil(total / unit)));
+}

@@ -1,0 +1,123 @@
+import { convOutputSize } from '../conv-geometry.js';
+import type { Kernels } from '../kernels.js';
+import type { ThreadPool } from './pool.js';
+import { MIN_THREADED_MACS, shareStart, usefulThreads } from './split.js';
+
+/** The micro-kernel's tile (assembly/gemm.ts): shares of C's rows in MR steps, of its columns in NR steps. */
+const MR = 4;
+const NR = 8;
+
+/**
+ * `gemm` over the caller and the pool's workers: C is cut into bands of rows, or of columns, one per
+ * thread, and each thread runs the whole GEMM (every k, in order) for its band. Every thread packs the
+ * whole of the operand it does not cut, so the cut goes along C's longer side, where that copy is smaller.
+ */
+export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspaces: readonly number[]):
+  Kernels['gemm'] {
+  const threads = pool.size + 1;
+  return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work) => {
+    const byRows = n <= m;
+    const parts = m * n * k < MIN_THREADED_MACS ? 1 : usefulThreads(byRows ? m : n, byRows ? MR : NR, threads);
+    if (parts === 1) return gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
+    const total = byRows ? m : n, unit = byRows ? MR : NR;
+    for (let part = 1; part < parts; part++) {
+      const from = shareStart(total, unit, parts, part), size = shareStart(total, unit, parts, part + 1) - from;
+      const args = pool.argsOf(part - 1);
+      args[0] = transA; args[1] = transB; args[5] = alpha; args[7] = lda; args[9] = ldb; args[10] = beta;
+      args[12] = ldc; args[14] = relu; args[15] = workspaces[part - 1]!;
+      if (byRows) {
+        args[2] = size; args[3] = n; args[4] = k;
+        args[6] = a + (transA ? from : from * lda) * 4; args[8] = b;
+        args[11] = c + from * ldc * 4; args[13] = bias;
+      } else {
+        args[2] = m; args[3] = size; args[4] = k;
+        args[6] = a; args[8] = b + (transB ? from * ldb : from) * 4;
+        args[11] = c + from * 4; args[13] = bias === 0 ? 0 : bias + from * 4;
+      }
+      pool.post(part - 1, kernel, 16);
+    }
+    const own = shareStart(total, unit, parts, 1);
+    try {
+      if (byRows) gemm(transA, transB, own, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
+      else gemm(transA, transB, m, own, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
+    } finally {
+      pool.join();
+    }
+  };
+}
+
+/** Cuts `total` into tiles of `unit` for at most `threads` threads; [from, to) of each part, the caller's first. */
+function parts(total: number, unit: number, threads: number): [number, number][] {
+  const count = usefulThreads(total, unit, threads);
+  return Array.from({ length: count }, (_, part) => [shareStart(total, unit, count, part), shareStart(total, unit, count, part + 1)]);
+}
+
+/** Bytes of one thread's share of a conv kernel's `padded` buffer: one image with its zero borders. */
+function paddedImageBytes(inC: number, inH: number, inW: number, pad: number): number {
+  return inC * (inH + 2 * pad) * (inW + 2 * pad) * 4;
+}
+
+/**
+ * `convForward` with the images split between the threads: each image's output is one thread's alone.
+ * Thread `part` pads its images into the `part`-th image-sized slice of `padded`.
+ */
+export function threadedConvForward(convForward: Kernels['convForward'], pool: ThreadPool, kernel: number,
+  workspaces: readonly number[]): Kernels['convForward'] {
+  const threads = pool.size + 1;
+  return (batch, inC, inH, inW, outC, kH, kW, stride, pad, x, weight, bias, y, relu, work, padded) => {
+    const outH = convOutputSize(inH, kH, stride, pad), outW = convOutputSize(inW, kW, stride, pad);
+    const macs = batch * outC * outH * outW * inC * kH * kW;
+    if (threads === 1 || batch < 2 || !(macs >= MIN_THREADED_MACS)) {
+      return convForward(batch, inC, inH, inW, outC, kH, kW, stride, pad, x, weight, bias, y, relu, work, padded);
+    }
+    const inBytes = inC * inH * inW * 4, outBytes = outC * outH * outW * 4;
+    const paddedBytes = pad > 0 ? paddedImageBytes(inC, inH, inW, pad) : 0;
+    const shares = parts(batch, 1, threads);
+    for (let part = 1; part < shares.length; part++) {
+      const [from, to] = shares[part]!;
+      const args = pool.argsOf(part - 1);
+      args.set([to - from, inC, inH, inW, outC, kH, kW, stride, pad, x + from * inBytes, weight, bias, y + from * outBytes,
+        relu, workspaces[part - 1]!, padded + part * paddedBytes]);
+      pool.post(part - 1, kernel, 16);
+    }
+    try {
+      convForward(shares[0]![1], inC, inH, inW, outC, kH, kW, stride, pad, x, weight, bias, y, relu, work, padded);
+    } finally {
+      pool.join();
+    }
+  };
+}
+
+type ConvWeightGradPart = (rowFrom: number, rowTo: number, colFrom: number, colTo: number,
+  ...args: Parameters<Kernels['convWeightGrad']>) => void;
+
+/**
+ * `convWeightGrad` with dw split between the threads, by blocks of columns (taps) where there are
+ * enough, else of rows (output channels): each element still sums every image in order. Each thread
+ * pads every image into its own slice of `padded`, as in threadedConvForward.
+ */
+export function threadedConvWeightGrad(convWeightGradPart: ConvWeightGradPart, pool: ThreadPool, kernel: number,
+  workspaces: readonly number[]): Kernels['convWeightGrad'] {
+  const threads = pool.size + 1;
+  return (batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work, padded) => {
+    const n = inC * kH * kW;
+    const spatial = convOutputSize(inH, kH, stride, pad) * convOutputSize(inW, kW, stride, pad);
+    const byColumns = usefulThreads(n, NR, threads) >= usefulThreads(outC, MR, threads);
+    const shares = batch * outC * n * spatial >= MIN_THREADED_MACS
+      ? parts(byColumns ? n : outC, byColumns ? NR : MR, threads) : [[0, byColumns ? n : outC] as [number, number]];
+    const block = ([from, to]: [number, number]) => (byColumns ? [0, outC, from, to] : [from, to, 0, n]);
+    const paddedBytes = pad > 0 ? paddedImageBytes(inC, inH, inW, pad) : 0;
+    for (let part = 1; part < shares.length; part++) {
+      pool.argsOf(part - 1).set([...block(shares[part]!), batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw,
+        workspaces[part - 1]!, padded + part * paddedBytes]);
+      pool.post(part - 1, kernel, 18);
+    }
+    const [rowFrom, rowTo, colFrom, colTo] = block(shares[0]!) as [number, number, number, number];
+    try {
+      convWeightGradPart(rowFrom, rowTo, colFrom, colTo, batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work,
+        padded);
+    } finally {
+      if (shares.length > 1) pool.join();
+    }
+  };
+}

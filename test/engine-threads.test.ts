@@ -1,0 +1,288 @@
+// Threads: every thread count gives the bits of one thread (work is split by output, never along a sum),
+// on each threaded kernel with shapes that don't divide evenly and on MLP training on the real MNIST; a
+// worker that throws becomes an error on the caller; dispose ends the workers.
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset } from '../src/data/dataset.js';
+import { loadMnist } from '../src/data/mnist-node.js';
+import { createEngine, type Engine } from '../src/engine/index.js';
+import * as control from '../src/engine/threads/control.js';
+import { KernelWorkerError } from '../src/engine/threads/pool.js';
+import { MIN_THREADED_MACS } from '../src/engine/threads/split.js';
+import { nodeWorkerSource } from '../src/engine/threads/worker.js';
+import { linear, relu } from '../src/nn/layers.js';
+import { mnistCnn } from '../src/nn/mnist-cnn.js';
+import { sequential } from '../src/nn/sequential.js';
+import { SGD } from '../src/optim/sgd.js';
+import { fit } from '../src/train/fit.js';
+
+const THREADS = [1, 2, 3] as const;
+let engines: Record<(typeof THREADS)[number], Engine>;
+beforeAll(async () => {
+  const [one, two, three] = await Promise.all(THREADS.map((threads) => createEngine({ threads })));
+  engines = { 1: one!, 2: two!, 3: three! };
+});
+afterAll(() => Object.values(engines).forEach((e) => e.dispose()));
+
+/** Deterministic values in [-1, 1) with some exact zeros and negatives (an LCG, so no seed library). */
+function values(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s % 7 === 0 ? 0 : s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** The first index where a and b differ in their bits (−1: none), so a failure says where. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (x.length !== y.length) return Math.min(x.length, y.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+interface GemmCase { transA: number; transB: number; m: number; n: number; k: number; alpha: number; beta: number;
+  bias: boolean; relu: boolean; pad: number }
+
+/** C of `cs` computed on `engine`, operands at leading dimensions `pad` longer than needed. */
+function gemmOn(engine: Engine, cs: GemmCase): Float32Array {
+  const { transA, transB, m, n, k, pad } = cs;
+  const [aRows, aCols] = transA ? [k, m] : [m, k];
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+  const a = engine.alloc(aRows * lda * 4), b = engine.alloc(bRows * ldb * 4), c = engine.alloc(m * ldc * 4);
+  const bias = cs.bias ? engine.alloc(n * 4) : 0;
+  engine.f32(a, aRows * lda).set(values(aRows * lda, 1));
+  engine.f32(b, bRows * ldb).set(values(bRows * ldb, 2));
+  engine.f32(c, m * ldc).set(values(m * ldc, 3));
+  if (bias) engine.f32(bias, n).set(values(n, 4));
+  engine.kernels.gemm(transA, transB, m, n, k, cs.alpha, a, lda, b, ldb, cs.beta, c, ldc, bias, cs.relu ? 1 : 0,
+    engine.workspace);
+  const result = Float32Array.from(engine.f32(c, m * ldc));
+  for (const ptr of [a, b, c, bias]) if (ptr) engine.free(ptr);
+  return result;
+}
+
+const gemmCases: GemmCase[] = [
+  // Taller than wide (split by rows), wider than tall (split by columns), primes everywhere, every transpose.
+  { transA: 0, transB: 0, m: 331, n: 67, k: 97, alpha: 1, beta: 0, bias: false, relu: false, pad: 0 },
+  { transA: 0, transB: 1, m: 61, n: 293, k: 131, alpha: 1, beta: 0, bias: true, relu: true, pad: 3 },
+  { transA: 1, transB: 0, m: 127, n: 129, k: 257, alpha: 0.5, beta: 1, bias: false, relu: false, pad: 1 },
+  { transA: 1, transB: 1, m: 203, n: 205, k: 67, alpha: -1.5, beta: 0.25, bias: true, relu: false, pad: 5 },
+  // The MLP's shapes: forward, input gradient, weight gradient (k past one 256-block).
+  { transA: 0, transB: 1, m: 128, n: 256, k: 784, alpha: 1, beta: 0, bias: true, relu: true, pad: 0 },
+  { transA: 0, transB: 0, m: 128, n: 784, k: 256, alpha: 1, beta: 0, bias: false, relu: false, pad: 0 },
+  { transA: 1, transB: 0, m: 256, n: 784, k: 128, alpha: 1, beta: 1, bias: false, relu: false, pad: 0 },
+  // Fewer tiles than threads along the cut: 5 rows (two MR tiles) by many columns is cut by columns,
+  // and 9 columns by many rows by rows; 3 rows × 3 columns is too small to cut at all.
+  { transA: 0, transB: 0, m: 5, n: 1031, k: 301, alpha: 1, beta: 0, bias: true, relu: false, pad: 0 },
+  { transA: 0, transB: 0, m: 1033, n: 9, k: 293, alpha: 1, beta: 0, bias: false, relu: true, pad: 0 },
+  { transA: 0, transB: 0, m: 3, n: 3, k: 1, alpha: 1, beta: 0, bias: true, relu: false, pad: 0 },
+];
+
+describe('threads give the bits of one thread', () => {
+  it('each engine runs on the threads it was asked for', () => {
+    for (const threads of THREADS) expect(engines[threads].threads).toBe(threads);
+  });
+
+  it.each(gemmCases.map((cs) => [`${cs.m}×${cs.n}×${cs.k} ${cs.transA ? 'T' : 'N'}${cs.transB ? 'T' : 'N'}`, cs] as const))(
+    'gemm %s', (_, cs) => {
+      const one = gemmOn(engines[1], cs);
+      expect(one.some((v) => v !== 0)).toBe(true);
+      for (const threads of [2, 3] as const) expect(firstDifference(gemmOn(engines[threads], cs), one), `${threads} threads`).toBe(-1);
+    });
+
+  it('the cases are big enough to be cut (but the last one)', () => {
+    for (const cs of gemmCases.slice(0, -1)) expect(cs.m * cs.n * cs.k).toBeGreaterThanOrEqual(MIN_THREADED_MACS);
+  });
+
+  interface ConvCase { batch: number; inC: number; inH: number; inW: number; outC: number; k: number; stride: number;
+    pad: number; bias: boolean; relu: boolean }
+  const convCases: ConvCase[] = [
+    // dw cut by columns (45 taps), forward by images; 9 images for 2 and 3 threads.
+    { batch: 9, inC: 5, inH: 15, inW: 17, outC: 6, k: 3, stride: 1, pad: 1, bias: true, relu: true },
+    // dw cut by rows (33 channels, 9 taps), stride 2, no padding.
+    { batch: 13, inC: 1, inH: 19, inW: 23, outC: 33, k: 3, stride: 2, pad: 0, bias: false, relu: false },
+    // the MNIST CNN's first layer, batch 7
+    { batch: 7, inC: 1, inH: 28, inW: 28, outC: 32, k: 3, stride: 1, pad: 0, bias: true, relu: false },
+    // padded and long enough per image that the threads pad their images at the same time: each into its own copy
+    { batch: 6, inC: 8, inH: 31, inW: 33, outC: 16, k: 5, stride: 1, pad: 2, bias: true, relu: false },
+  ];
+  const convLabel = (c: ConvCase) => `${c.batch}×${c.inC}×${c.inH}×${c.inW} → ${c.outC}, ${c.k}×${c.k}/${c.stride} pad ${c.pad}`;
+
+  /** y of convForward and dw of convWeightGrad (added onto a non-zero dw) of `cs` on `engine`. */
+  function convOn(engine: Engine, cs: ConvCase): { y: Float32Array; dw: Float32Array } {
+    const { batch, inC, inH, inW, outC, k, stride, pad } = cs;
+    const outH = Math.floor((inH + 2 * pad - k) / stride) + 1, outW = Math.floor((inW + 2 * pad - k) / stride) + 1;
+    const sizes = { x: batch * inC * inH * inW, w: outC * inC * k * k, y: batch * outC * outH * outW };
+    const x = engine.alloc(sizes.x * 4), w = engine.alloc(sizes.w * 4), y = engine.alloc(sizes.y * 4);
+    // One zero-bordered image per thread: a slice shared by two threads would race, and change the bits.
+    const padded = pad > 0 ? engine.alloc(engine.threads * inC * (inH + 2 * pad) * (inW + 2 * pad) * 4) : 0;
+    const dy = engine.alloc(sizes.y * 4), dw = engine.alloc(sizes.w * 4), bias = cs.bias ? engine.alloc(outC * 4) : 0;
+    engine.f32(x, sizes.x).set(values(sizes.x, 5));
+    engine.f32(w, sizes.w).set(values(sizes.w, 6));
+    engine.f32(dy, sizes.y).set(values(sizes.y, 7));
+    engine.f32(dw, sizes.w).set(values(sizes.w, 8));
+    if (bias) engine.f32(bias, outC).set(values(outC, 9));
+    engine.kernels.convForward(batch, inC, inH, inW, outC, k, k, stride, pad, x, w, bias, y, cs.relu ? 1 : 0, engine.workspace,
+      padded);
+    engine.kernels.convWeightGrad(batch, inC, inH, inW, outC, k, k, stride, pad, x, dy, dw, engine.workspace, padded);
+    const result = { y: Float32Array.from(engine.f32(y, sizes.y)), dw: Float32Array.from(engine.f32(dw, sizes.w)) };
+    for (const ptr of [x, w, y, dy, dw, bias, padded]) if (ptr) engine.free(ptr);
+    return result;
+  }
+
+  it.each(convCases.map((cs) => [convLabel(cs), cs] as const))('convForward and convWeightGrad %s', (_, cs) => {
+    const one = convOn(engines[1], cs);
+    expect(one.y.some((v) => v !== 0) && one.dw.some((v) => v !== 0)).toBe(true);
+    for (const threads of [2, 3] as const) {
+      const other = convOn(engines[threads], cs);
+      expect(firstDifference(other.y, one.y), `y, ${threads} threads`).toBe(-1);
+      expect(firstDifference(other.dw, one.dw), `dw, ${threads} threads`).toBe(-1);
+    }
+  });
+
+  it("each thread pads its images into its own slice of `padded`: slice p holds the last image thread p padded", () => {
+    const batch = 6, inC = 2, inH = 30, inW = 31, outC = 16, k = 3, pad = 1;
+    const plane = (inH + 2 * pad) * (inW + 2 * pad), sliceFloats = inC * plane, imageFloats = inC * inH * inW;
+    /** Image b of x with its zero border, as convForward copies it. */
+    const paddedImage = (x: Float32Array, b: number) => {
+      const out = new Float32Array(sliceFloats);
+      for (let c = 0; c < inC; c++) for (let iy = 0; iy < inH; iy++) for (let ix = 0; ix < inW; ix++) {
+        out[c * plane + (iy + pad) * (inW + 2 * pad) + ix + pad] = x[b * imageFloats + (c * inH + iy) * inW + ix]!;
+      }
+      return out;
+    };
+    const xs = values(batch * imageFloats, 10);
+    for (const threads of [2, 3] as const) {
+      const engine = engines[threads];
+      const x = engine.alloc(xs.length * 4), w = engine.alloc(outC * inC * k * k * 4), y = engine.alloc(batch * outC * inH * inW * 4);
+      const padded = engine.alloc(threads * sliceFloats * 4);
+      engine.f32(x, xs.length).set(xs);
+      engine.f32(w, outC * inC * k * k).set(values(outC * inC * k * k, 11));
+      engine.kernels.convForward(batch, inC, inH, inW, outC, k, k, 1, pad, x, w, 0, y, 0, engine.workspace, padded);
+      // Six images in `threads` equal shares, in order: thread p's last is image (p + 1) · 6 / threads − 1.
+      const slice = (p: number) => engine.f32(padded + p * sliceFloats * 4, sliceFloats).slice();
+      for (let p = 0; p < threads; p++) {
+        const last = ((p + 1) * batch) / threads - 1;
+        expect(firstDifference(slice(p), paddedImage(xs, last)), `forward, slice ${p}`).toBe(-1);
+      }
+      // The weight gradient's threads (18 taps: one block of columns each) each pad every image, in order.
+      engine.kernels.convWeightGrad(batch, inC, inH, inW, outC, k, k, 1, pad, x, y, w, engine.workspace, padded);
+      for (let p = 0; p < threads; p++) expect(firstDifference(slice(p), paddedImage(xs, batch - 1)), `weight grad, slice ${p}`).toBe(-1);
+      for (const ptr of [x, w, y, padded]) engine.free(ptr);
+    }
+  });
+
+  it('CNN training on MNIST (padded convs, so the per-thread padded copies): 30 steps give the same losses and weights', async () => {
+    const { train } = await loadMnist();
+    const small: Dataset = { ...train, count: 30 * 32, images: train.images.subarray(0, 30 * 32 * 784),
+      labels: train.labels.subarray(0, 30 * 32) };
+    const runs = [];
+    for (const threads of THREADS) {
+      const engine = engines[threads];
+      const model = sequential(engine, mnistCnn(), { seed: 1, maxBatch: 32, inputShape: [1, 28, 28] });
+      const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+      const history = await fit(model, optimizer, small, { epochs: 1, batchSize: 32, seed: 1 });
+      runs.push({ losses: history.steps.map((s) => s.loss), params: model.parameters().map((p) => Float32Array.from(p.data)) });
+      optimizer.dispose();
+      model.dispose();
+    }
+    const [one, ...others] = runs;
+    expect(one!.losses).toHaveLength(30);
+    expect(one!.losses.at(-1)!).toBeLessThan(one!.losses[0]!);
+    for (const other of others) {
+      expect(other.losses).toEqual(one!.losses);
+      other.params.forEach((p, i) => expect(firstDifference(p, one!.params[i]!), `parameter ${i}`).toBe(-1));
+    }
+  });
+
+  it('MLP training on MNIST: 300 steps of SGD with momentum give the same losses and weights', async () => {
+    const { train } = await loadMnist();
+    const small: Dataset = { ...train, count: 300 * 64, images: train.images.subarray(0, 300 * 64 * 784),
+      labels: train.labels.subarray(0, 300 * 64) };
+    const runs = [];
+    for (const threads of THREADS) {
+      const engine = engines[threads];
+      const model = sequential(engine, [linear(784, 256), relu(), linear(256, 128), relu(), linear(128, 10)],
+        { seed: 1, maxBatch: 64 });
+      const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+      const history = await fit(model, optimizer, small, { epochs: 1, batchSize: 64, seed: 1 });
+      runs.push({ losses: history.steps.map((s) => s.loss), params: model.parameters().map((p) => Float32Array.from(p.data)) });
+      optimizer.dispose();
+      model.dispose();
+    }
+    const [one, ...others] = runs;
+    expect(one!.losses).toHaveLength(300);
+    expect(one!.losses.at(-1)!).toBeLessThan(one!.losses[0]! / 3);
+    for (const other of others) {
+      expect(other.losses).toEqual(one!.losses);
+      other.params.forEach((p, i) => expect(firstDifference(p, one!.params[i]!), `parameter ${i}`).toBe(-1));
+    }
+  });
+});
+
+describe('worker lifecycle', () => {
+  it('a kernel that throws on a worker is an error on the caller, and the engine goes on working', async () => {
+    const engine = await createEngine({ threads: 2 });
+    // 256 rows by 64 columns is cut by rows: the caller's half of C fits in memory, the worker's half
+    // lies past its end, so only the worker's wasm traps.
+    const m = 256, n = 64, k = 64;
+    const a = engine.alloc(m * k * 4), b = engine.alloc(k * n * 4);
+    const end = engine.buffer.byteLength;
+    const c = end - (m / 2) * n * 4;
+    expect(() => engine.kernels.gemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, engine.workspace))
+      .toThrow(KernelWorkerError);
+    expect(() => engine.kernels.gemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, engine.workspace))
+      .toThrow(/kernel worker 1 threw: RuntimeError: memory access out of bounds/);
+    const cs = { ...gemmCases[0]! };
+    expect(firstDifference(gemmOn(engine, cs), gemmOn(engines[1], cs))).toBe(-1);
+    engine.dispose();
+    await engine.exited;
+  });
+
+  it('dispose ends every worker, and use after dispose throws', async () => {
+    const engine = await createEngine({ threads: 3 });
+    let ended = false;
+    const exited = engine.exited.then(() => { ended = true; });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ended).toBe(false);
+    engine.dispose();
+    await exited;
+    expect(ended).toBe(true);
+    expect(() => engine.alloc(4)).toThrow(/disposed/);
+  });
+
+  it('a process that trains on threads and disposes its engine exits by itself', () => {
+    const script = `
+      const { createEngine, sequential, linear, relu, SGD, fit } = await import(${JSON.stringify(resolve('dist/index.js'))});
+      const engine = await createEngine({ threads: 3 });
+      const model = sequential(engine, [linear(784, 64), relu(), linear(64, 10)], { seed: 1, maxBatch: 32 });
+      const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+      const images = new Uint8Array(32 * 784).map((_, i) => (i * 7) % 256), labels = new Uint8Array(32).map((_, i) => i % 10);
+      const history = await fit(model, opt, { images, labels, count: 32, rows: 28, cols: 28 }, { epochs: 2, batchSize: 32, seed: 1 });
+      engine.dispose();
+      await engine.exited;
+      console.log('trained on', engine.threads, 'threads, loss', history.steps.every((s) => Number.isFinite(s.loss)));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('trained on 3 threads, loss true');
+  });
+
+  it('rejects a thread count that is not a positive integer, or more than 1 on the js backend', async () => {
+    await expect(createEngine({ threads: 0 })).rejects.toThrow(/threads must be an integer in \[1, 256\], got 0/);
+    await expect(createEngine({ threads: 1.5 })).rejects.toThrow(RangeError);
+    await expect(createEngine({ backend: 'js', threads: 2 })).rejects.toThrow(/threads must be 1 with the js backend/);
+  });
+
+  it("the worker's copy of the control layout agrees with control.ts", () => {
+    const source = nodeWorkerSource();
+    for (const name of ['SLOT_BYTES', 'POSTED', 'DONE', 'KERNEL', 'ARGC', 'STATUS', 'MESSAGE_LENGTH', 'ARGS_OFFSET', 'MAX_ARGS'] as const) {
+      expect(source, name).toMatch(new RegExp(`\\b${name} = ${control[name]}\\b`));
+    }
+  });
+});
