@@ -10,7 +10,7 @@
 // writes besides its outputs (the column scratch in `work`, the padded copy in `padded`) is its own.
 import {
   COLUMNS_OFFSET, EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, MC, MR, NC, NR, PACKED_A_BYTES,
-  PACKED_B_BYTES, packA,
+  PACKED_B_BYTES, packA, transposeStore,
 } from './gemm';
 
 // Per column of the panel being packed, `columnA` (NR i32 at work + COLUMNS_OFFSET: in the workspace,
@@ -237,19 +237,6 @@ function packPatchesT(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride
     }
     dst += <usize>(NR * kc) * F32;
   }
-}
-
-/** Stores the transpose of the 4×4 block whose rows are r0…r3 as four rows `dstRowBytes` apart. */
-// @ts-ignore: decorator
-@inline function transposeStore(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, dstRowBytes: usize): void {
-  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
-  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
-  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, i64x2.shuffle(t0, t2, 0, 2));
-  v128.store(dst + dstRowBytes, i64x2.shuffle(t0, t2, 1, 3));
-  v128.store(dst + 2 * dstRowBytes, i64x2.shuffle(t1, t3, 0, 2));
-  v128.store(dst + 3 * dstRowBytes, i64x2.shuffle(t1, t3, 1, 3));
 }
 
 /**

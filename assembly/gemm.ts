@@ -180,6 +180,12 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
   const r1 = v128.load(src + srcRowBytes);
   const r2 = v128.load(src + 2 * srcRowBytes);
   const r3 = v128.load(src + 3 * srcRowBytes);
+  transposeStore(r0, r1, r2, r3, dst, dstRowBytes);
+}
+
+/** Stores the transpose of the 4×4 block whose rows are r0…r3 as four rows `dstRowBytes` apart. */
+// @ts-ignore: decorator
+@inline export function transposeStore(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, dstRowBytes: usize): void {
   const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
   const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
   const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
