@@ -46,12 +46,6 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
   };
 }
 
-/** Cuts `total` into tiles of `unit` for at most `threads` threads; [from, to) of each part, the caller's first. */
-function parts(total: number, unit: number, threads: number): [number, number][] {
-  const count = usefulThreads(total, unit, threads);
-  return Array.from({ length: count }, (_, part) => [shareStart(total, unit, count, part), shareStart(total, unit, count, part + 1)]);
-}
-
 /** Bytes of one thread's share of a conv kernel's `padded` buffer: one image with its zero borders. */
 function paddedImageBytes(inC: number, inH: number, inW: number, pad: number): number {
   return inC * (inH + 2 * pad) * (inW + 2 * pad) * 4;
@@ -72,16 +66,18 @@ export function threadedConvForward(convForward: Kernels['convForward'], pool: T
     }
     const inBytes = inC * inH * inW * 4, outBytes = outC * outH * outW * 4;
     const paddedBytes = pad > 0 ? paddedImageBytes(inC, inH, inW, pad) : 0;
-    const shares = parts(batch, 1, threads);
-    for (let part = 1; part < shares.length; part++) {
-      const [from, to] = shares[part]!;
+    const count = usefulThreads(batch, 1, threads);
+    for (let part = 1; part < count; part++) {
+      const from = shareStart(batch, 1, count, part), to = shareStart(batch, 1, count, part + 1);
       const args = pool.argsOf(part - 1);
-      args.set([to - from, inC, inH, inW, outC, kH, kW, stride, pad, x + from * inBytes, weight, bias, y + from * outBytes,
-        relu, workspaces[part - 1]!, padded + part * paddedBytes]);
+      args[0] = to - from; args[1] = inC; args[2] = inH; args[3] = inW; args[4] = outC; args[5] = kH; args[6] = kW;
+      args[7] = stride; args[8] = pad; args[9] = x + from * inBytes; args[10] = weight; args[11] = bias;
+      args[12] = y + from * outBytes; args[13] = relu; args[14] = workspaces[part - 1]!; args[15] = padded + part * paddedBytes;
       pool.post(part - 1, kernel, 16);
     }
     try {
-      convForward(shares[0]![1], inC, inH, inW, outC, kH, kW, stride, pad, x, weight, bias, y, relu, work, padded);
+      const own = shareStart(batch, 1, count, 1);
+      convForward(own, inC, inH, inW, outC, kH, kW, stride, pad, x, weight, bias, y, relu, work, padded);
     } finally {
       pool.join();
     }
@@ -103,21 +99,24 @@ export function threadedConvWeightGrad(convWeightGradPart: ConvWeightGradPart, p
     const n = inC * kH * kW;
     const spatial = convOutputSize(inH, kH, stride, pad) * convOutputSize(inW, kW, stride, pad);
     const byColumns = usefulThreads(n, NR, threads) >= usefulThreads(outC, MR, threads);
-    const shares = batch * outC * n * spatial >= MIN_THREADED_MACS
-      ? parts(byColumns ? n : outC, byColumns ? NR : MR, threads) : [[0, byColumns ? n : outC] as [number, number]];
-    const block = ([from, to]: [number, number]) => (byColumns ? [0, outC, from, to] : [from, to, 0, n]);
+    const total = byColumns ? n : outC, unit = byColumns ? NR : MR;
+    const count = batch * outC * n * spatial >= MIN_THREADED_MACS ? usefulThreads(total, unit, threads) : 1;
     const paddedBytes = pad > 0 ? paddedImageBytes(inC, inH, inW, pad) : 0;
-    for (let part = 1; part < shares.length; part++) {
-      pool.argsOf(part - 1).set([...block(shares[part]!), batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw,
-        workspaces[part - 1]!, padded + part * paddedBytes]);
+    for (let part = 1; part < count; part++) {
+      const from = shareStart(total, unit, count, part), to = shareStart(total, unit, count, part + 1);
+      const args = pool.argsOf(part - 1);
+      args[0] = byColumns ? 0 : from; args[1] = byColumns ? outC : to; args[2] = byColumns ? from : 0; args[3] = byColumns ? to : n;
+      args[4] = batch; args[5] = inC; args[6] = inH; args[7] = inW; args[8] = outC; args[9] = kH; args[10] = kW;
+      args[11] = stride; args[12] = pad; args[13] = x; args[14] = dy; args[15] = dw; args[16] = workspaces[part - 1]!;
+      args[17] = padded + part * paddedBytes;
       pool.post(part - 1, kernel, 18);
     }
-    const [rowFrom, rowTo, colFrom, colTo] = block(shares[0]!) as [number, number, number, number];
+    const own = shareStart(total, unit, count, 1);
     try {
-      convWeightGradPart(rowFrom, rowTo, colFrom, colTo, batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work,
-        padded);
+      if (byColumns) convWeightGradPart(0, outC, 0, own, batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work, padded);
+      else convWeightGradPart(0, own, 0, n, batch, inC, inH, inW, outC, kH, kW, stride, pad, x, dy, dw, work, padded);
     } finally {
-      if (shares.length > 1) pool.join();
+      if (count > 1) pool.join();
     }
   };
 }
