@@ -50,19 +50,20 @@ export function convForward(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32,
   for (let b = 0; b < batch; b++) {
     const xb = x + <usize>b * imageBytes, yb = y + <usize>b * outBytes;
     const src = pad > 0 ? padImage(xb, inC, inH, inW, pad, padded) : xb;
-    if (bias != 0) fillRows(yb, m, n, bias);
     for (let jc = 0; jc < n; jc += ncStep) {
       const nc = min(ncStep, n - jc);
       for (let pc = 0; pc < k; pc += kcStep) {
         const kc = min(kcStep, k - pc);
         packPatches(src, srcH, srcW, kH, kW, stride, outW, pc, jc, kc, nc, packedB, work + COLUMNS_OFFSET);
-        const blockBeta: f32 = pc == 0 && bias == 0 ? 0 : 1;
+        // The first k-block starts the sum from the bias, the last applies ReLU.
+        const blockBeta: f32 = pc == 0 ? 0 : 1;
         const blockRelu = pc + kc == k ? relu : 0;
         for (let ic = 0; ic < m; ic += mcStep) {
           const mc = min(mcStep, m - ic);
+          const blockBias: usize = pc == 0 && bias != 0 ? bias + <usize>ic * F32 : 0;
           packA(0, weight, k, ic, pc, mc, kc, packedA);
-          macroKernel(mc, nc, kc, packedA, packedB, yb + (<usize>ic * n + jc) * F32, n, 1, blockBeta, 0, blockRelu,
-            edgeTile, edgeBias);
+          macroKernel(mc, nc, kc, packedA, packedB, yb + (<usize>ic * n + jc) * F32, n, 1, blockBeta, 0, blockBias,
+            blockRelu, edgeTile, edgeBias);
         }
       }
     }
@@ -79,18 +80,6 @@ function padImage(xb: usize, inC: i32, inH: i32, inW: i32, pad: i32, dst: usize)
     }
   }
   return dst;
-}
-
-/** Row o of the m × n block at y ← bias[o]: the sum then starts from the bias (beta = 1). */
-function fillRows(y: usize, m: i32, n: i32, bias: usize): void {
-  for (let o = 0; o < m; o++) {
-    const v = load<f32>(bias + <usize>o * F32);
-    const vv = f32x4.splat(v);
-    let at = y + <usize>(o * n) * F32;
-    let j = 0;
-    for (; j + 4 <= n; j += 4, at += 16) v128.store(at, vv);
-    for (; j < n; j++, at += 4) store<f32>(at, v);
-  }
 }
 
 /**
@@ -185,7 +174,7 @@ export function convWeightGradPart(rowFrom: i32, rowTo: i32, colFrom: i32, colTo
         for (let ic = rowFrom; ic < rowTo; ic += mcStep) {
           const mc = min(mcStep, rowTo - ic);
           packA(0, dyb, k, ic, pc, mc, kc, packedA);
-          macroKernel(mc, nc, kc, packedA, packedB, dw + (<usize>ic * n + jc) * F32, n, 1, 1, 0, 0, edgeTile, edgeBias);
+          macroKernel(mc, nc, kc, packedA, packedB, dw + (<usize>ic * n + jc) * F32, n, 1, 1, 0, 0, 0, edgeTile, edgeBias);
         }
       }
     }

@@ -12,6 +12,8 @@
 
 export const NR: i32 = 8;
 export const MR: i32 = 4;
+/** The half-width micro-kernel's columns. */
+const HALF: i32 = NR / 2;
 export const KC: i32 = 256;
 export const MC: i32 = MR * 24;
 export const NC: i32 = 1024;
@@ -21,12 +23,13 @@ export const PACKED_A_BYTES: usize = <usize>(MC * KC) * F32;
 export const PACKED_B_BYTES: usize = <usize>(NC * KC) * F32;
 export const EDGE_TILE_BYTES: usize = <usize>(MR * NR) * F32;
 const EDGE_BIAS_BYTES: usize = <usize>NR * F32;
+const EDGE_ROW_BIAS_BYTES: usize = <usize>MR * F32;
 const EDGE_ROW_BYTES: usize = <usize>NR * F32;
 /**
  * After the GEMM's own blocks: NR i32 of per-column scratch for conv.ts's patch packing. In the
  * workspace, not static data, so each thread (each with its own workspace) has its own.
  */
-export const COLUMNS_OFFSET: usize = PACKED_A_BYTES + PACKED_B_BYTES + EDGE_TILE_BYTES + EDGE_BIAS_BYTES;
+export const COLUMNS_OFFSET: usize = PACKED_A_BYTES + PACKED_B_BYTES + EDGE_TILE_BYTES + EDGE_BIAS_BYTES + EDGE_ROW_BIAS_BYTES;
 const COLUMNS_BYTES: usize = <usize>NR * 4;
 
 export function gemmWorkspaceBytes(): i32 {
@@ -66,7 +69,7 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f3
         const mc = min(mcStep, m - ic);
         packA(transA, a, lda, ic, pc, mc, kc, packedA);
         macroKernel(mc, nc, kc, packedA, packedB, c + (<usize>ic * ldc + jc) * F32, ldc, alpha, blockBeta,
-          blockBias, blockRelu, edgeTile, edgeBias);
+          blockBias, 0, blockRelu, edgeTile, edgeBias);
       }
     }
   }
@@ -196,29 +199,44 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
   v128.store(dst + 3 * dstRowBytes, i64x2.shuffle(t1, t3, 1, 3));
 }
 
-/** Runs the micro-kernel over an mc×nc block of C; edge tiles go through a full MR×NR temporary tile. */
+/**
+ * Runs the micro-kernel over an mc×nc block of C; edge tiles go through a full MR×NR temporary tile.
+ * `bias` holds one float per column of the block, `rowBias` one per row (0: none).
+ */
 export function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize, c: usize, ldc: i32,
-  alpha: f32, beta: f32, bias: usize, relu: i32, edgeTile: usize, edgeBias: usize): void {
+  alpha: f32, beta: f32, bias: usize, rowBias: usize, relu: i32, edgeTile: usize, edgeBias: usize): void {
   const rowBytes = <usize>ldc * F32;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
+    // A strip of at most HALF columns runs the half-width kernel: an NR-wide one would do twice the work.
+    const half = cols <= HALF;
     const panelB = packedB + <usize>(jr * kc) * F32;
     const stripBias: usize = bias != 0 ? bias + <usize>jr * F32 : 0;
-    const fullTiles = cols == NR ? mc / MR : 0;
+    const fullTiles = cols == NR || cols == HALF ? mc / MR : 0;
     if (fullTiles) {
-      microKernel(kc, fullTiles, packedA, panelB, c + <usize>jr * F32, rowBytes, alpha, beta, stripBias, relu);
+      tileColumn(half, kc, fullTiles, packedA, panelB, c + <usize>jr * F32, rowBytes, alpha, beta, stripBias, rowBias, relu);
     }
     for (let ir = fullTiles * MR; ir < mc; ir += MR) {
       const rows = min(MR, mc - ir);
       const tile = c + <usize>ir * rowBytes + <usize>jr * F32;
+      // The edge tile's biases are copied next to it, so reading a whole tile's worth stays in bounds.
       const tileBias: usize = stripBias != 0 ? edgeBias : 0;
-      if (tileBias) copyTile(1, cols, stripBias, 0, edgeBias, 0);
+      const tileRowBias: usize = rowBias != 0 ? edgeBias + EDGE_BIAS_BYTES : 0;
+      if (tileBias) copyTile(1, cols, stripBias, 0, tileBias, 0);
+      if (tileRowBias) copyTile(1, rows, rowBias + <usize>ir * F32, 0, tileRowBias, 0);
       if (beta != 0) copyTile(rows, cols, tile, rowBytes, edgeTile, EDGE_ROW_BYTES);
-      microKernel(kc, 1, packedA + <usize>(ir * kc) * F32, panelB, edgeTile, EDGE_ROW_BYTES, alpha, beta,
-        tileBias, relu);
+      tileColumn(half, kc, 1, packedA + <usize>(ir * kc) * F32, panelB, edgeTile, EDGE_ROW_BYTES, alpha, beta,
+        tileBias, tileRowBias, relu);
       copyTile(rows, cols, edgeTile, EDGE_ROW_BYTES, tile, rowBytes);
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function tileColumn(half: bool, kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowBytes: usize,
+  alpha: f32, beta: f32, bias: usize, rowBias: usize, relu: i32): void {
+  if (half) microKernelHalf(kc, tiles, pa, pb, c, rowBytes, alpha, beta, bias, rowBias, relu);
+  else microKernel(kc, tiles, pa, pb, c, rowBytes, alpha, beta, bias, rowBias, relu);
 }
 
 function copyTile(rows: i32, cols: i32, src: usize, srcRowBytes: usize, dst: usize, dstRowBytes: usize): void {
@@ -239,7 +257,7 @@ function copyTile(rows: i32, cols: i32, src: usize, srcRowBytes: usize, dst: usi
  * slower than the loop V8 unrolls twice by itself.
  */
 function microKernel(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowBytes: usize, alpha: f32,
-  beta: f32, bias: usize, relu: i32): void {
+  beta: f32, bias: usize, rowBias: usize, relu: i32): void {
   const pbEnd = pb + <usize>(kc * NR) * F32;
   for (let t = 0; t < tiles; t++) {
     let b = pb;
@@ -261,11 +279,46 @@ function microKernel(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowByt
       b += <usize>NR * F32;
     } while (b < pbEnd);
     const va = f32x4.splat(alpha);
-    writeRow(c, c00, c01, va, beta, bias, relu); c += rowBytes;
-    writeRow(c, c10, c11, va, beta, bias, relu); c += rowBytes;
-    writeRow(c, c20, c21, va, beta, bias, relu); c += rowBytes;
-    writeRow(c, c30, c31, va, beta, bias, relu); c += rowBytes;
+    writeRow(c, c00, c01, va, beta, bias, rowBias, relu); c += rowBytes;
+    writeRow(c, c10, c11, va, beta, bias, rowBias ? rowBias + F32 : 0, relu); c += rowBytes;
+    writeRow(c, c20, c21, va, beta, bias, rowBias ? rowBias + 2 * F32 : 0, relu); c += rowBytes;
+    writeRow(c, c30, c31, va, beta, bias, rowBias ? rowBias + 3 * F32 : 0, relu); c += rowBytes;
+    if (rowBias) rowBias += <usize>MR * F32;
   }
+}
+
+/** microKernel on the first HALF columns of the B panel only: MR×HALF tiles, each element summed as there. */
+function microKernelHalf(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowBytes: usize, alpha: f32,
+  beta: f32, bias: usize, rowBias: usize, relu: i32): void {
+  const pbEnd = pb + <usize>(kc * NR) * F32;
+  for (let t = 0; t < tiles; t++) {
+    let b = pb;
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    do {
+      const b0 = v128.load(b);
+      c0 = madd(v128.load32_splat(pa), b0, c0);
+      c1 = madd(ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(pa + 4) : v128.load32_splat(pa, 4), b0, c1);
+      c2 = madd(ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(pa + 8) : v128.load32_splat(pa, 8), b0, c2);
+      c3 = madd(ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(pa + 12) : v128.load32_splat(pa, 12), b0, c3);
+      pa += <usize>MR * F32;
+      b += <usize>NR * F32;
+    } while (b < pbEnd);
+    const va = f32x4.splat(alpha);
+    writeLanes(c, c0, va, beta, bias, rowBias, relu); c += rowBytes;
+    writeLanes(c, c1, va, beta, bias, rowBias ? rowBias + F32 : 0, relu); c += rowBytes;
+    writeLanes(c, c2, va, beta, bias, rowBias ? rowBias + 2 * F32 : 0, relu); c += rowBytes;
+    writeLanes(c, c3, va, beta, bias, rowBias ? rowBias + 3 * F32 : 0, relu); c += rowBytes;
+    if (rowBias) rowBias += <usize>MR * F32;
+  }
+}
+
+/**
+ * max(v, 0) lane by lane, as f32x4.max(v, 0) (−0 → +0, NaN stays NaN) in two instructions: wasm's
+ * f32x4.max must propagate NaN from either side and V8 spends about seven on it.
+ */
+// @ts-ignore: decorator
+@inline export function reluLanes(v: v128): v128 {
+  return v128.andnot(v, f32x4.le(v, f32x4.splat(0)));
 }
 
 /** acc + a·b: separately rounded mul and add in the standard build, FMA where relaxed SIMD allows it. */
@@ -275,24 +328,20 @@ function microKernel(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowByt
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-/** One row of the write-back: alpha·acc (+ beta·C, never reading C when beta = 0) (+ bias) (ReLU). */
+/** One row of the write-back: its two halves. */
 // @ts-ignore: decorator
-@inline function writeRow(c: usize, acc0: v128, acc1: v128, alpha: v128, beta: f32, bias: usize, relu: i32): void {
-  let v0 = f32x4.mul(alpha, acc0), v1 = f32x4.mul(alpha, acc1);
-  if (beta != 0) {
-    const vb = f32x4.splat(beta);
-    v0 = f32x4.add(v0, f32x4.mul(vb, v128.load(c)));
-    v1 = f32x4.add(v1, f32x4.mul(vb, v128.load(c, 16)));
-  }
-  if (bias != 0) {
-    v0 = f32x4.add(v0, v128.load(bias));
-    v1 = f32x4.add(v1, v128.load(bias, 16));
-  }
-  if (relu) {
-    const zero = f32x4.splat(0);
-    v0 = f32x4.max(v0, zero);
-    v1 = f32x4.max(v1, zero);
-  }
-  v128.store(c, v0);
-  v128.store(c, v1, 16);
+@inline function writeRow(c: usize, acc0: v128, acc1: v128, alpha: v128, beta: f32, bias: usize, rowBias: usize,
+  relu: i32): void {
+  writeLanes(c, acc0, alpha, beta, bias, rowBias, relu);
+  writeLanes(c + 16, acc1, alpha, beta, bias != 0 ? bias + 16 : 0, rowBias, relu);
+}
+
+/** Four floats of the write-back: alpha·acc (+ beta·C, never reading C when beta = 0) (+ bias) (+ the row's bias) (ReLU). */
+// @ts-ignore: decorator
+@inline function writeLanes(c: usize, acc: v128, alpha: v128, beta: f32, bias: usize, rowBias: usize, relu: i32): void {
+  let v = f32x4.mul(alpha, acc);
+  if (beta != 0) v = f32x4.add(v, f32x4.mul(f32x4.splat(beta), v128.load(c)));
+  if (bias != 0) v = f32x4.add(v, v128.load(bias));
+  if (rowBias != 0) v = f32x4.add(v, v128.load32_splat(rowBias));
+  v128.store(c, relu ? reluLanes(v) : v);
 }

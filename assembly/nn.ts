@@ -2,13 +2,14 @@
 // arithmetic; transcendental functions use AssemblyScript's Mathf, which runs inside wasm and so gives
 // the same bits in every browser. Vector bodies and scalar tails compute the same expression.
 
+import { reluLanes } from './gemm';
+
 // ----------------------------------------------------------------------------------- activations
 
 export function reluForward(n: i32, x: usize, y: usize): void {
-  const zero = f32x4.splat(0);
   const vecEnd = x + ((<usize>n & ~3) << 2);
   const end = x + (<usize>n << 2);
-  for (; x < vecEnd; x += 16, y += 16) v128.store(y, f32x4.max(v128.load(x), zero));
+  for (; x < vecEnd; x += 16, y += 16) v128.store(y, reluLanes(v128.load(x)));
   for (; x < end; x += 4, y += 4) store<f32>(y, Mathf.max(load<f32>(x), 0));
 }
 
