@@ -114,7 +114,7 @@ describe('threads give the bits of one thread', () => {
   const convLabel = (c: ConvCase) => `${c.batch}×${c.inC}×${c.inH}×${c.inW} → ${c.outC}, ${c.k}×${c.k}/${c.stride} pad ${c.pad}`;
 
   /** y of convForward and dw of convWeightGrad (added onto a non-zero dw) of `cs` on `engine`. */
-  function convOn(engine: Engine, cs: ConvCase): { y: Float32Array; dw: Float32Array } {
+  function convOn(engine: Engine, cs: ConvCase): { y: Float32Array; dw: Float32Array; dx: Float32Array } {
     const { batch, inC, inH, inW, outC, k, stride, pad } = cs;
     const outH = Math.floor((inH + 2 * pad - k) / stride) + 1, outW = Math.floor((inW + 2 * pad - k) / stride) + 1;
     const sizes = { x: batch * inC * inH * inW, w: outC * inC * k * k, y: batch * outC * outH * outW };
@@ -130,18 +130,24 @@ describe('threads give the bits of one thread', () => {
     engine.kernels.convForward(batch, inC, inH, inW, outC, k, k, stride, pad, x, w, bias, y, cs.relu ? 1 : 0, engine.workspace,
       padded);
     engine.kernels.convWeightGrad(batch, inC, inH, inW, outC, k, k, stride, pad, x, dy, dw, engine.workspace, padded);
-    const result = { y: Float32Array.from(engine.f32(y, sizes.y)), dw: Float32Array.from(engine.f32(dw, sizes.w)) };
-    for (const ptr of [x, w, y, dy, dw, bias, padded]) if (ptr) engine.free(ptr);
+    // One image's columns per thread, as for `padded`; dx is written over x.
+    const cols = engine.alloc(engine.threads * inC * k * k * outH * outW * 4);
+    engine.kernels.convInputGrad(batch, inC, inH, inW, outC, k, k, stride, pad, dy, w, x, engine.workspace, cols);
+    const result = {
+      y: Float32Array.from(engine.f32(y, sizes.y)), dw: Float32Array.from(engine.f32(dw, sizes.w)), dx: Float32Array.from(engine.f32(x, sizes.x)),
+    };
+    for (const ptr of [x, w, y, dy, dw, bias, padded, cols]) if (ptr) engine.free(ptr);
     return result;
   }
 
-  it.each(convCases.map((cs) => [convLabel(cs), cs] as const))('convForward and convWeightGrad %s', (_, cs) => {
+  it.each(convCases.map((cs) => [convLabel(cs), cs] as const))('convForward, convWeightGrad and convInputGrad %s', (_, cs) => {
     const one = convOn(engines[1], cs);
-    expect(one.y.some((v) => v !== 0) && one.dw.some((v) => v !== 0)).toBe(true);
+    expect(one.y.some((v) => v !== 0) && one.dw.some((v) => v !== 0) && one.dx.some((v) => v !== 0)).toBe(true);
     for (const threads of [2, 3] as const) {
       const other = convOn(engines[threads], cs);
       expect(firstDifference(other.y, one.y), `y, ${threads} threads`).toBe(-1);
       expect(firstDifference(other.dw, one.dw), `dw, ${threads} threads`).toBe(-1);
+      expect(firstDifference(other.dx, one.dx), `dx, ${threads} threads`).toBe(-1);
     }
   });
 

@@ -8,7 +8,7 @@ import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js'
 import { Parameter } from './parameter.js';
 import { defaultThreads } from './threads/default-threads.js';
 import { ThreadPool } from './threads/pool.js';
-import { threadedConvForward, threadedConvWeightGrad, threadedGemm } from './threads/threaded-kernels.js';
+import { threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm } from './threads/threaded-kernels.js';
 import { instantiateKernels, type KernelModule } from './wasm-module.js';
 
 export interface EngineOptions {
@@ -80,6 +80,7 @@ export class Engine {
       gemm: threadedGemm(plain.gemm, this.pool, names.indexOf('gemm'), workspaces),
       convForward: threadedConvForward(plain.convForward, this.pool, names.indexOf('convForward'), workspaces),
       convWeightGrad: threadedConvWeightGrad(part, this.pool, names.indexOf('convWeightGradPart'), workspaces),
+      convInputGrad: threadedConvInputGrad(plain.convInputGrad, this.pool, names.indexOf('convInputGrad'), workspaces),
     };
     this.instrument();
   }

@@ -70,7 +70,10 @@ export interface Kernels {
   convForward(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
     stride: number, pad: number, x: number, weight: number, bias: number, y: number, relu: number, work: number,
     padded: number): void;
-  /** dx ← the convolution's input gradient from dy (overwritten); `cols` holds inC·kH·kW × outH·outW floats. */
+  /**
+   * dx ← the convolution's input gradient from dy (overwritten); `cols` holds `engine.threads` times
+   * inC·kH·kW × outH·outW floats (one image's columns per thread).
+   */
   convInputGrad(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
     stride: number, pad: number, dy: number, weight: number, dx: number, work: number, cols: number): void;
   /** dw += the convolution's weight gradient from x and dy, summed over the images in order; `padded` as convForward's. */

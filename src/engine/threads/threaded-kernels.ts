@@ -84,6 +84,38 @@ export function threadedConvForward(convForward: Kernels['convForward'], pool: T
   };
 }
 
+/**
+ * `convInputGrad` with the images split between the threads, as threadedConvForward: each image's dx is
+ * one thread's alone. Thread `part` writes its columns into the `part`-th column-sized slice of `cols`.
+ */
+export function threadedConvInputGrad(convInputGrad: Kernels['convInputGrad'], pool: ThreadPool, kernel: number,
+  workspaces: readonly number[]): Kernels['convInputGrad'] {
+  const threads = pool.size + 1;
+  return (batch, inC, inH, inW, outC, kH, kW, stride, pad, dy, weight, dx, work, cols) => {
+    const spatial = convOutputSize(inH, kH, stride, pad) * convOutputSize(inW, kW, stride, pad);
+    const macs = batch * outC * spatial * inC * kH * kW;
+    if (threads === 1 || batch < 2 || !(macs >= MIN_THREADED_MACS)) {
+      return convInputGrad(batch, inC, inH, inW, outC, kH, kW, stride, pad, dy, weight, dx, work, cols);
+    }
+    const dyBytes = outC * spatial * 4, dxBytes = inC * inH * inW * 4, colsBytes = inC * kH * kW * spatial * 4;
+    const count = usefulThreads(batch, 1, threads);
+    for (let part = 1; part < count; part++) {
+      const from = shareStart(batch, 1, count, part), to = shareStart(batch, 1, count, part + 1);
+      const args = pool.argsOf(part - 1);
+      args[0] = to - from; args[1] = inC; args[2] = inH; args[3] = inW; args[4] = outC; args[5] = kH; args[6] = kW;
+      args[7] = stride; args[8] = pad; args[9] = dy + from * dyBytes; args[10] = weight; args[11] = dx + from * dxBytes;
+      args[12] = workspaces[part - 1]!; args[13] = cols + part * colsBytes;
+      pool.post(part - 1, kernel, 14);
+    }
+    try {
+      const own = shareStart(batch, 1, count, 1);
+      convInputGrad(own, inC, inH, inW, outC, kH, kW, stride, pad, dy, weight, dx, work, cols);
+    } finally {
+      pool.join();
+    }
+  };
+}
+
 type ConvWeightGradPart = (rowFrom: number, rowTo: number, colFrom: number, colTo: number,
   ...args: Parameters<Kernels['convWeightGrad']>) => void;
 
