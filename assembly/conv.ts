@@ -13,9 +13,9 @@ import {
   PACKED_B_BYTES, packA, transposeStore,
 } from './gemm';
 
-// Per column of the panel being packed, `columnA` (NR i32 at work + COLUMNS_OFFSET: in the workspace,
-// so each thread has its own) holds the float offset of its window's corner (forward) or of its tap
-// (weight gradient).
+// The packing's scratch (NR + KC i32 at work + COLUMNS_OFFSET: in the workspace, so each thread has its
+// own) holds per column of a panel the float offset of its window's corner (forward) or of its tap
+// (weight gradient), and per row of a k-block that of its tap (forward).
 
 // @ts-ignore: decorator
 @inline function outSize(size: i32, kernel: i32, stride: i32, pad: i32): i32 {
@@ -88,58 +88,71 @@ function padImage(xb: usize, inC: i32, inH: i32, inW: i32, pad: i32, dst: usize)
  * on one output row at stride 1 read eight contiguous input floats: two loads. Eight that wrap onto the
  * next output row (outW ≥ 8) are two such runs: loads from both rows, blended lane by lane. Those loads
  * stay inside the image: the first run's overshoot lands in the next input row, the second's start in
- * the row before.
+ * the row before. `scratch` holds NR i32 (each column's window corner) then KC i32 (each row's tap).
  */
 function packPatches(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride: i32, outW: i32,
-  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize, columnA: usize): void {
+  pc: i32, jc: i32, kc: i32, nc: i32, dst: usize, scratch: usize): void {
+  const columnAt = scratch, tapAt = scratch + <usize>NR * 4;
+  // Float offset of each row's tap from a window's corner, the same for every panel.
   const taps = kH * kW;
+  let c = pc / taps, r = pc - c * taps;
+  let ky = r / kW, kx = r - ky * kW;
+  for (let p = 0; p < kc; p++) {
+    setI(tapAt, p, (c * srcH + ky) * srcW + kx);
+    if (++kx == kW) {
+      kx = 0;
+      if (++ky == kH) {
+        ky = 0;
+        c++;
+      }
+    }
+  }
+  const rowBytes = <usize>NR * F32;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const j0 = jc + jr;
     const oy0 = j0 / outW, ox0 = j0 - oy0 * outW;
-    const oneRow = cols == NR && stride == 1 && ox0 + NR <= outW;
-    const twoRows = cols == NR && stride == 1 && !oneRow && outW >= NR;
-    // Lanes before the wrap come from the first row; the second row's loads start `split` floats early.
-    const split = outW - ox0;
-    const lanes = i32x4(0, 1, 2, 3);
-    const maskLow = i32x4.lt_s(lanes, i32x4.splat(split));
-    const maskHigh = i32x4.lt_s(i32x4.add(lanes, i32x4.splat(4)), i32x4.splat(split));
-    const secondRow = (oy0 + 1) * srcW - split;
-    // Float offset of each column's window corner in a channel plane.
-    for (let t = 0; t < cols; t++) {
-      const j = j0 + t, oy = j / outW;
-      setI(columnA, t, oy * stride * srcW + (j - oy * outW) * stride);
-    }
-    let q = pc;
-    let c = q / taps, r = q - c * taps;
-    let ky = r / kW, kx = r - ky * kW;
-    for (let p = 0; p < kc; p++) {
-      const out = dst + <usize>(p * NR) * F32;
-      const tap = (c * srcH + ky) * srcW + kx;
-      if (oneRow) {
-        const from = src + <usize>(tap + getI(columnA, 0)) * F32;
+    const first = src + <usize>(oy0 * stride * srcW + ox0 * stride) * F32;
+    let out = dst;
+    if (cols == NR && stride == 1 && ox0 + NR <= outW) {
+      for (let p = 0; p < kc; p++, out += rowBytes) {
+        const from = first + (<usize>getI(tapAt, p) << 2);
         v128.store(out, v128.load(from));
         v128.store(out, v128.load(from, 16), 16);
-      } else if (twoRows) {
-        const first = src + <usize>(tap + getI(columnA, 0)) * F32;
-        const second = src + <usize>(tap + secondRow) * F32;
-        v128.store(out, v128.bitselect(v128.load(first), v128.load(second), maskLow));
-        v128.store(out, v128.bitselect(v128.load(first, 16), v128.load(second, 16), maskHigh), 16);
-      } else {
-        for (let t = 0; t < NR; t++) {
-          store<f32>(out + <usize>t * F32, t < cols ? load<f32>(src + <usize>(tap + getI(columnA, t)) * F32) : 0);
-        }
       }
-      if (++kx == kW) {
-        kx = 0;
-        if (++ky == kH) {
-          ky = 0;
-          c++;
-        }
+    } else if (cols == NR && stride == 1 && outW >= NR) {
+      // Lanes before the wrap come from the first row; the second row's loads start `split` floats early.
+      const split = outW - ox0;
+      const lanes = i32x4(0, 1, 2, 3);
+      const maskLow = i32x4.lt_s(lanes, i32x4.splat(split));
+      const maskHigh = i32x4.lt_s(i32x4.add(lanes, i32x4.splat(4)), i32x4.splat(split));
+      const second = src + <usize>((oy0 + 1) * srcW - split) * F32;
+      for (let p = 0; p < kc; p++, out += rowBytes) {
+        const tap = <usize>getI(tapAt, p) << 2;
+        const a = first + tap, b = second + tap;
+        v128.store(out, v128.bitselect(v128.load(a), v128.load(b), maskLow));
+        v128.store(out, v128.bitselect(v128.load(a, 16), v128.load(b, 16), maskHigh), 16);
+      }
+    } else {
+      for (let t = 0; t < cols; t++) {
+        const j = j0 + t, oy = j / outW;
+        setI(columnAt, t, oy * stride * srcW + (j - oy * outW) * stride);
+      }
+      for (let p = 0; p < kc; p++, out += rowBytes) {
+        const tap = getI(tapAt, p);
+        clearRow(out);
+        for (let t = 0; t < cols; t++) store<f32>(out + <usize>t * F32, load<f32>(src + <usize>(tap + getI(columnAt, t)) * F32));
       }
     }
     dst += <usize>(NR * kc) * F32;
   }
+}
+
+/** Zeroes one NR-float row of a panel. */
+// @ts-ignore: decorator
+@inline function clearRow(row: usize): void {
+  v128.store(row, v128.splat<i32>(0));
+  v128.store(row, v128.splat<i32>(0), 16);
 }
 
 /** dw += dy · patchesᵀ over the `batch` images, in order (accumulates, as PyTorch's .grad); `padded` as convForward's. */
@@ -213,9 +226,8 @@ function packPatchesT(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride
         p += 4;
         ox += 4;
       } else {
-        for (let t = 0; t < NR; t++) {
-          store<f32>(out + <usize>t * F32, t < cols ? load<f32>(src + <usize>(corner + getI(columnA, t)) * F32) : 0);
-        }
+        clearRow(out);
+        for (let t = 0; t < cols; t++) store<f32>(out + <usize>t * F32, load<f32>(src + <usize>(corner + getI(columnA, t)) * F32));
         p++;
         ox++;
       }
@@ -334,16 +346,45 @@ export function maxPoolForward(planes: i32, inH: i32, inW: i32, k: i32, stride: 
   }
 }
 
-/** maxPoolForward for the common 2×2 windows at stride 2: the same comparisons in the same order, unrolled. */
+/**
+ * maxPoolForward for the common 2×2 windows at stride 2: the same comparisons in the same order, four
+ * windows at a time (their even and odd columns deinterleaved from two loads per input row).
+ */
 function maxPool2x2(planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, x: usize, y: usize, argmax: usize): void {
   const rowBytes = <usize>inW * F32;
+  const steps = i32x4(0, 2, 4, 6);
   let out: usize = 0;
   for (let p = 0; p < planes; p++) {
     const plane = x + <usize>(p * inH * inW) * F32;
     for (let oy = 0; oy < outH; oy++) {
       const top = 2 * oy * inW;
       let at = plane + <usize>top * F32;
-      for (let ox = 0; ox < outW; ox++) {
+      let ox = 0;
+      for (; ox + 4 <= outW; ox += 4) {
+        const t0 = v128.load(at), t1 = v128.load(at, 16);
+        const b0 = v128.load(at + rowBytes), b1 = v128.load(at + rowBytes, 16);
+        const corner = i32x4.add(i32x4.splat(top + 2 * ox), steps);
+        let max = f32x4.shuffle(t0, t1, 0, 2, 4, 6);
+        let best = corner;
+        const one = i32x4.splat(1), below = i32x4.splat(inW);
+        let v = f32x4.shuffle(t0, t1, 1, 3, 5, 7);
+        let wins = v128.or(f32x4.gt(v, max), f32x4.ne(v, v));
+        max = v128.bitselect(v, max, wins);
+        best = v128.bitselect(i32x4.add(corner, one), best, wins);
+        v = f32x4.shuffle(b0, b1, 0, 2, 4, 6);
+        wins = v128.or(f32x4.gt(v, max), f32x4.ne(v, v));
+        max = v128.bitselect(v, max, wins);
+        best = v128.bitselect(i32x4.add(corner, below), best, wins);
+        v = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+        wins = v128.or(f32x4.gt(v, max), f32x4.ne(v, v));
+        max = v128.bitselect(v, max, wins);
+        best = v128.bitselect(i32x4.add(i32x4.add(corner, below), one), best, wins);
+        v128.store(y + out * F32, max);
+        v128.store(argmax + out * 4, best);
+        out += 4;
+        at += 8 * F32;
+      }
+      for (; ox < outW; ox++) {
         let max = load<f32>(at), best = top + 2 * ox;
         let v = load<f32>(at, 4);
         if (v > max || v != v) { max = v; best = top + 2 * ox + 1; }

@@ -26,14 +26,16 @@ const EDGE_BIAS_BYTES: usize = <usize>NR * F32;
 const EDGE_ROW_BIAS_BYTES: usize = <usize>MR * F32;
 const EDGE_ROW_BYTES: usize = <usize>NR * F32;
 /**
- * After the GEMM's own blocks: NR i32 of per-column scratch for conv.ts's patch packing. In the
- * workspace, not static data, so each thread (each with its own workspace) has its own.
+ * After the GEMM's own blocks: conv.ts's scratch for patch packing, NR i32 per column of a panel and KC
+ * i32 per row of a k-block. In the workspace, not static data, so each thread (each with its own
+ * workspace) has its own.
  */
 export const COLUMNS_OFFSET: usize = PACKED_A_BYTES + PACKED_B_BYTES + EDGE_TILE_BYTES + EDGE_BIAS_BYTES + EDGE_ROW_BIAS_BYTES;
-const COLUMNS_BYTES: usize = <usize>NR * 4;
+export const ROWS_OFFSET: usize = COLUMNS_OFFSET + <usize>NR * 4;
+const ROWS_BYTES: usize = <usize>KC * 4;
 
 export function gemmWorkspaceBytes(): i32 {
-  return <i32>(COLUMNS_OFFSET + COLUMNS_BYTES);
+  return <i32>(ROWS_OFFSET + ROWS_BYTES);
 }
 
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
