@@ -5,9 +5,14 @@ import type { CnnResults } from './cnn-suite.js';
 export function cnnReport(c: CnnResults | null | undefined): string {
   if (!c) return '';
   const gemms = c.convGemms.map((r) => [r.layer, r.pass, r.gflopPerCall.toFixed(3), formatSummary(r.gflops), percent(r.ofCeiling)]);
-  const e = c.epoch;
-  const epochRows = [['heavyball, wasm standard SIMD, 1 thread', formatSummary(e.heavyball, 1)]];
-  epochRows.push([e.torchNote, e.torch ? formatSummary(e.torch, 1) : '—']);
+  const threads = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+  const epochRows = c.epochs.flatMap((e) => [
+    [`heavyball, wasm standard SIMD, ${threads(e.threads)}`, formatSummary(e.heavyball, 1)],
+    [`${e.torchNote}, ${threads(e.threads)}`, e.torch ? formatSummary(e.torch, 1) : '—'],
+  ]);
+  const ratios = c.epochs.map((e) => e.ratio === null
+    ? `${threads(e.threads)}: PyTorch did not run, so there is no ratio.`
+    : `${threads(e.threads)}: ${e.ratio.toFixed(2)}×`);
   const b = c.breakdown;
   const parts = b.parts.map((p) => [p.name, p.msPerStep.toFixed(2), percent(p.msPerStep / b.msPerStep)]);
   parts.push(['**step**', b.msPerStep.toFixed(2), '100%']);
@@ -16,11 +21,11 @@ export function cnnReport(c: CnnResults | null | undefined): string {
     '',
     table(['layer', 'pass', 'GFLOP per call', 'GFLOP/s', 'of ceiling'], gemms),
     '',
-    `### CNN: seconds per MNIST epoch (469 steps of 128, SGD momentum 0.9), from ${e.steps}-step runs interleaved heavyball / PyTorch`,
+    `### CNN: seconds per MNIST epoch (469 steps of 128, SGD momentum 0.9), from ${c.epochs[0]!.steps}-step runs interleaved heavyball / PyTorch on the same threads`,
     '',
     table(['trainer', 's/epoch'], epochRows),
     '',
-    e.ratio === null ? 'PyTorch did not run, so there is no ratio.' : `heavyball ÷ PyTorch: ${e.ratio.toFixed(2)}× (medians).`,
+    `heavyball ÷ PyTorch (medians): ${ratios.join('; ')}.`,
     '',
     `### Where a CNN training step's time goes (${b.steps} steps, every kernel call timed; the input-gradient GEMM runs inside convInputGrad)`,
     '',

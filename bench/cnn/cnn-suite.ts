@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type Dataset, subset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
@@ -33,35 +34,43 @@ export interface ConvGemmRow {
   ofCeiling: number;
 }
 
+/** The CNN's epoch, heavyball against PyTorch on the same number of threads. */
+export interface CnnEpoch {
+  threads: number;
+  steps: number;
+  /** Seconds per epoch (469 steps of 128), from interleaved samples of `steps` steps. */
+  heavyball: Summary;
+  torch: Summary | null;
+  /** PyTorch's version, or why it did not run. */
+  torchNote: string;
+  /** Median heavyball ÷ median PyTorch. */
+  ratio: number | null;
+}
+
 export interface CnnResults {
   convGemms: ConvGemmRow[];
   ceiling: Summary;
-  epoch: {
-    steps: number;
-    /** Seconds per epoch (469 steps of 128), from interleaved samples of `steps` steps. */
-    heavyball: Summary;
-    torch: Summary | null;
-    /** PyTorch's version, or why it did not run. */
-    torchNote: string;
-    /** Median heavyball ÷ median PyTorch. */
-    ratio: number | null;
-  };
+  /** One thread, then all cores (when there are more than one). */
+  epochs: CnnEpoch[];
   breakdown: Breakdown;
 }
 
 /**
  * The CNN suite: each conv layer's GEMM passes of a training step against the in-run mul+add ceiling
- * (interleaved), the default CNN's training time against PyTorch's on one thread (interleaved runs of the
- * same steps), and where a heavyball step's time goes. One thread throughout, as the ceiling and PyTorch.
+ * (interleaved, one thread), the default CNN's training time against PyTorch's on one thread and on all
+ * cores (interleaved runs of the same steps, both on the same number of threads), and where a one-thread
+ * heavyball step's time goes.
  */
 export async function measureCnn(settings: Settings, ceiling: Ceiling, root: string): Promise<CnnResults> {
   const engine = await createEngine({ simd: 'standard', threads: 1 });
   const { convGemms, ceiling: ceilingRate } = measureConvGemms(settings, engine, ceiling);
   engine.dispose();
   const { train } = await loadMnist();
-  const epoch = await compareWithTorch(settings, train, root);
+  const cores = availableParallelism();
+  const epochs = [await compareWithTorch(settings, train, root, 1)];
+  if (cores > 1) epochs.push(await compareWithTorch(settings, train, root, cores));
   const breakdown = await stepBreakdown(settings, train);
-  return { convGemms, ceiling: ceilingRate, epoch, breakdown };
+  return { convGemms, ceiling: ceilingRate, epochs, breakdown };
 }
 
 function measureConvGemms(settings: Settings, engine: Engine, ceiling: Ceiling) {
@@ -105,8 +114,8 @@ function measureConvGemms(settings: Settings, engine: Engine, ceiling: Ceiling) 
   return { convGemms, ceiling: ceilingRate };
 }
 
-async function heavyballRunner(train: Dataset) {
-  const engine = await createEngine({ simd: 'standard', threads: 1 });
+async function heavyballRunner(train: Dataset, threads: number) {
+  const engine = await createEngine({ simd: 'standard', threads });
   const model = sequential(engine, mnistCnn(), { seed: 1, maxBatch: BATCH, inputShape: train });
   const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
   let runs = 0;
@@ -123,16 +132,16 @@ async function heavyballRunner(train: Dataset) {
   };
 }
 
-async function compareWithTorch(settings: Settings, train: Dataset, root: string): Promise<CnnResults['epoch']> {
+async function compareWithTorch(settings: Settings, train: Dataset, root: string, threads: number): Promise<CnnEpoch> {
   const steps = settings.quick ? 10 : 40;
-  const heavyball = await heavyballRunner(train);
-  const torch = await startTorchTrainer(root);
+  const heavyball = await heavyballRunner(train, threads);
+  const torch = await startTorchTrainer(root, threads);
   const hb: number[] = [];
   const pt: number[] = [];
   await heavyball.run(3);
   if ('run' in torch) await torch.run(3);
   for (let round = 1; round <= settings.trainingSamples; round++) {
-    progress(`cnn: training round ${round} of ${settings.trainingSamples} (${steps} steps each, heavyball${'run' in torch ? ' then PyTorch' : ''})`);
+    progress(`cnn: ${threads} thread(s), training round ${round} of ${settings.trainingSamples} (${steps} steps each, heavyball${'run' in torch ? ' then PyTorch' : ''})`);
     hb.push(await heavyball.run(steps));
     if ('run' in torch) pt.push(await torch.run(steps));
   }
@@ -142,10 +151,11 @@ async function compareWithTorch(settings: Settings, train: Dataset, root: string
   const heavyballEpoch = perEpoch(hb);
   const torchEpoch = 'run' in torch ? perEpoch(pt) : null;
   return {
+    threads,
     steps,
     heavyball: heavyballEpoch,
     torch: torchEpoch,
-    torchNote: 'run' in torch ? `PyTorch ${torch.version}, 1 thread` : `PyTorch not run: ${torch.missing}`,
+    torchNote: 'run' in torch ? `PyTorch ${torch.version}` : `PyTorch not run: ${torch.missing}`,
     ratio: torchEpoch ? heavyballEpoch.median / torchEpoch.median : null,
   };
 }

