@@ -16,7 +16,7 @@ export class KernelWorkerError extends Error {
 
 /**
  * Workers that each hold an instance of the kernel module over the engine's shared memory and wait
- * (Atomics.wait, after a brief look) for the caller to post them a kernel call. The caller posts calls with
+ * (Atomics.wait, not spinning) for the caller to post them a kernel call. The caller posts calls with
  * `post`, does its own share, then `join`s, which blocks until every posted call has finished.
  */
 export class ThreadPool {
@@ -82,9 +82,6 @@ export class ThreadPool {
       this.posted[w] = false;
       const ints = this.ints[w]!;
       const expected = Atomics.load(ints, POSTED);
-      // The workers' shares end about when the caller's does: look for a moment before sleeping.
-      const until = performance.now() + SPIN_MS;
-      while (Atomics.load(ints, DONE) !== expected && performance.now() < until);
       for (let done = Atomics.load(ints, DONE); done !== expected; done = Atomics.load(ints, DONE)) {
         if (canBlock) Atomics.wait(ints, DONE, done);
       }
@@ -110,9 +107,6 @@ export class ThreadPool {
     return `kernel worker ${w + 1} threw: ${new TextDecoder().decode(bytes.slice())}`;
   }
 }
-
-/** How long `join` reads a worker's DONE before it sleeps on it. */
-const SPIN_MS = 0.05;
 
 /** The main thread of a browser page may not Atomics.wait: there `join` polls (the workers are busy then). */
 const canBlock = (() => {

@@ -17,7 +17,7 @@ function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, 
   close: () => void): void {
   const SLOT_BYTES = 1024, POSTED = 0, DONE = 1, KERNEL = 2, ARGC = 3, STATUS = 4, MESSAGE_LENGTH = 5;
   const ARGS_OFFSET = 64, MAX_ARGS = 20, MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
-  const MESSAGE_BYTES = SLOT_BYTES - MESSAGE_OFFSET, SPIN_MS = 0.05;
+  const MESSAGE_BYTES = SLOT_BYTES - MESSAGE_OFFSET;
   receive(({ module, memory, control, slot, kernelNames }) => {
     let kernels: ((...args: number[]) => unknown)[];
     try {
@@ -45,10 +45,6 @@ function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, 
     let seen = 0;
     send({ ready: true });
     for (;;) {
-      // A training step posts its kernels a few microseconds apart: look for the next one for a moment
-      // before sleeping, since waking a sleeping thread costs tens of microseconds.
-      const until = performance.now() + SPIN_MS;
-      while (Atomics.load(ints, POSTED) === seen && performance.now() < until);
       Atomics.wait(ints, POSTED, seen);
       const posted = Atomics.load(ints, POSTED);
       if (posted === seen) continue;
