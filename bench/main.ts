@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createEngine } from '../src/engine/engine.js';
 import { type Ceiling, measureCeiling } from './ceiling/ceiling-suite.js';
@@ -14,7 +13,7 @@ import type { BenchResults } from './report/results.js';
 import { readResults, writeBenchmarkDocs, writeResults } from './report/write-results.js';
 import { checkTargets } from './report/targets.js';
 import { loadTfjsWasm, tfjsWasmFlags } from './tfjs/load-tfjs.js';
-import { measureThreads, threadsMarkdown } from './threads/threads-suite.js';
+import { measureThreads } from './threads/threads-suite.js';
 import { measureTraining, type TrainingResults } from './training/training-suite.js';
 
 /**
@@ -50,7 +49,6 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
   const cnn: CnnResults | null = suites.has('cnn') && ceiling ? await measureCnn(settings, ceiling, root) : null;
 
   const threads = suites.has('threads') ? await measureThreads(settings, root, new URL('./threads-epoch.mjs', import.meta.url)) : null;
-  if (threads) await writeFile(join(options.outDir, 'threads-latest.json'), `${JSON.stringify(threads, null, 2)}\n`);
 
   const results: BenchResults = {
     machine,
@@ -63,12 +61,12 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
     optim,
     training,
     cnn,
+    threads,
     targets: [],
   };
   results.targets = checkTargets(results);
   const file = await writeResults(results, options.outDir);
   const docs = await writeBenchmarkDocs(results, root);
   process.stdout.write(markdownReport(results));
-  if (threads) process.stdout.write(`\n${threadsMarkdown(threads)}`);
   progress(`results: ${file} and ${docs} (${results.seconds.toFixed(0)} s)`);
 }

@@ -4,6 +4,7 @@ import type { GemmRow } from '../gemm/gemm-suite.js';
 import type { Machine } from '../harness/machine.js';
 import type { Settings } from '../harness/settings.js';
 import type { OptimRow } from '../optim/optim-suite.js';
+import type { ThreadsResults } from '../threads/threads-suite.js';
 import type { TrainingResults } from '../training/training-suite.js';
 
 /** A target of the issue "Speed": pass is null when its figures were not measured in this run. */
@@ -25,5 +26,6 @@ export interface BenchResults {
   optim: OptimRow[] | null;
   training: TrainingResults | null;
   cnn?: CnnResults | null;
+  threads?: ThreadsResults | null;
   targets: TargetCheck[];
 }

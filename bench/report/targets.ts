@@ -1,6 +1,7 @@
 import { transposes } from '../gemm/gemm-shapes.js';
 import type { BenchResults, TargetCheck } from './results.js';
 import { percent } from './format.js';
+import { epochSpeedup } from '../threads/threads-suite.js';
 
 export const TARGETS = {
   gemmOfCeiling: 0.85,
@@ -9,11 +10,15 @@ export const TARGETS = {
   optimOverJs: 10,
   epochSeconds: 2.5,
   peakRssMiB: 150,
+  cnnOverTorch: 1.5,
+  gemmTwoThreads: 1.8,
+  epochTwoThreads: 1.7,
+  allCoresOverNumpy: 1.0,
 } as const;
 
 /** The issue's targets, judged on medians. */
 export function checkTargets(r: BenchResults): TargetCheck[] {
-  return [...gemmTargets(r), ...optimTargets(r), ...trainingTargets(r)];
+  return [...gemmTargets(r), ...optimTargets(r), ...trainingTargets(r), ...cnnTargets(r), ...threadsTargets(r)];
 }
 
 function gemmTargets({ gemm, ceiling }: BenchResults): TargetCheck[] {
@@ -98,4 +103,49 @@ function trainingTargets({ training }: BenchResults): TargetCheck[] {
       },
     ];
   });
+}
+
+function cnnTargets({ cnn }: BenchResults): TargetCheck[] {
+  if (!cnn) return [];
+  const checks: TargetCheck[] = cnn.convGemms.map((row) => ({
+    target: `CNN ${row.layer} ${row.pass}: ≥ ${percent(TARGETS.gemmOfCeiling)} of mul+add ceiling`,
+    measured: `${row.gflops.median.toFixed(1)} GFLOP/s = ${percent(row.ofCeiling)}`,
+    pass: row.ofCeiling >= TARGETS.gemmOfCeiling,
+  }));
+  const one = cnn.epochs.find((e) => e.threads === 1);
+  if (one) {
+    checks.push({
+      target: `CNN epoch, 1 thread: ≤ ${TARGETS.cnnOverTorch}× PyTorch's`,
+      measured: one.ratio === null ? one.torchNote : `${one.heavyball.median.toFixed(1)} s vs ${one.torch!.median.toFixed(1)} s = ${one.ratio.toFixed(2)}×`,
+      pass: one.ratio === null ? null : one.ratio <= TARGETS.cnnOverTorch,
+    });
+  }
+  return checks;
+}
+
+function threadsTargets({ threads }: BenchResults): TargetCheck[] {
+  if (!threads) return [];
+  const checks: TargetCheck[] = threads.gemm.map((row) => ({
+    target: `GEMM ${row.transpose} ${row.shape}: 2 threads ≥ ${TARGETS.gemmTwoThreads}× one`,
+    measured: `${row.speedup.toFixed(2)}×`,
+    pass: row.speedup >= TARGETS.gemmTwoThreads,
+  }));
+  for (const node of new Set(threads.epochs.map((e) => e.node))) {
+    const speedup = epochSpeedup(threads, node);
+    checks.push({
+      target: `MLP epoch on Node ${node}: 2 threads ≥ ${TARGETS.epochTwoThreads}× one`,
+      measured: speedup === null ? '—' : `${speedup.toFixed(2)}×`,
+      pass: speedup === null ? null : speedup >= TARGETS.epochTwoThreads,
+    });
+  }
+  const allCores = threads.epochs.find((e) => e.node.startsWith('24.') && e.threads === threads.cores);
+  const numpy = threads.peers.find((p) => /^numpy/.test(p.label) && /openblas/i.test(p.label));
+  checks.push({
+    target: `MLP epoch on Node 24, all ${threads.cores} cores: ≤ ${TARGETS.allCoresOverNumpy}× numpy on one OpenBLAS thread`,
+    measured: allCores && numpy
+      ? `${allCores.secondsPerEpoch.median.toFixed(2)} s vs ${numpy.secondsPerEpoch.median.toFixed(2)} s = ${(allCores.secondsPerEpoch.median / numpy.secondsPerEpoch.median).toFixed(2)}×`
+      : `${allCores ? '' : 'no Node 24 run'}${!allCores && !numpy ? '; ' : ''}${numpy ? '' : 'no numpy on OpenBLAS'}`,
+    pass: allCores && numpy ? allCores.secondsPerEpoch.median / numpy.secondsPerEpoch.median <= TARGETS.allCoresOverNumpy : null,
+  });
+  return checks;
 }

@@ -147,8 +147,15 @@ function withoutOpenblasTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 const fmt = (s: Summary, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
+/** One thread's median epoch ÷ two threads' on Node `node`, or null when one of them is missing. */
+export function epochSpeedup(r: ThreadsResults, node: string): number | null {
+  const on = (threads: number) => r.epochs.find((e) => e.node === node && e.threads === threads)?.secondsPerEpoch.median;
+  const one = on(1), two = on(2);
+  return one && two ? one / two : null;
+}
+
 export function threadsMarkdown(r: ThreadsResults): string {
-  const lines = [`## Threads, Node versions and peers (${r.cores} cores)`, '',
+  const lines = [`### Threads, Node versions and peers (${r.cores} cores)`, '',
     '| GEMM (training shape) | 1 thread GFLOP/s | 2 threads GFLOP/s | speedup |', '|---|---|---|---|',
     ...r.gemm.map((g) => `| ${g.shape} ${g.transpose} | ${fmt(g.oneThread, 1)} | ${fmt(g.twoThreads, 1)} | ${g.speedup.toFixed(2)}× |`),
     '', '| MLP epoch (784-256-128-10, batch 128) | threads | revectorizer | s/epoch, median (min–max) | test accuracy |',
@@ -156,9 +163,11 @@ export function threadsMarkdown(r: ThreadsResults): string {
     ...r.epochs.map((e) => `| heavyball, Node ${e.node} | ${e.threads} | ${e.revectorizer ? 'on' : 'off'} | ${fmt(e.secondsPerEpoch)} | ${(e.testAccuracy * 100).toFixed(1)}% |`),
     ...r.peers.map((p) => `| ${p.label} | 1 | – | ${fmt(p.secondsPerEpoch)} | ${(p.testAccuracy * 100).toFixed(1)}% |`),
   ];
-  const base = r.epochs.find((e) => e.threads === 1 && e.node === process.versions.node);
-  const two = r.epochs.find((e) => e.threads === 2 && e.node === process.versions.node);
-  if (base && two) lines.push('', `2-thread speedup of the epoch on Node ${base.node}: ${(base.secondsPerEpoch.median / two.secondsPerEpoch.median).toFixed(2)}×.`);
+  const speedups = [...new Set(r.epochs.map((e) => e.node))].flatMap((node) => {
+    const speedup = epochSpeedup(r, node);
+    return speedup === null ? [] : [`Node ${node} ${speedup.toFixed(2)}×`];
+  });
+  if (speedups.length) lines.push('', `2-thread speedup of the epoch: ${speedups.join(', ')}.`);
   if (r.errors.length) lines.push('', ...r.errors.map((e) => `- not measured: ${e.split('\n')[0]}`));
-  return `${lines.join('\n')}\n`;
+  return lines.join('\n');
 }
