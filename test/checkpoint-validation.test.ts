@@ -223,7 +223,7 @@ describe("heavyball's metadata", () => {
     ['a dropout state past 2^32 − 1', meta('heavyball.random', '[4294967296]'), /^heavyball\.random: states\[0\] must be an integer in \[0, 2\^32\)/],
     ['a dropout state negative', meta('heavyball.random', '[-1]'), /^heavyball\.random: states\[0\] must be an integer in \[0, 2\^32\), got -1/],
     ['dropout states for a model without dropout', meta('heavyball.random', '[7]'),
-      /^heavyball\.random: holds 1 dropout generator states, the model has 0 dropout layers/],
+      /^heavyball\.random: 1 dropout generator states for 0 dropout layers$/],
     ['an optimizer record without groups', optimizerRecord((r) => delete r.groups), /^heavyball\.optimizer: groups must be an array/],
     ['an optimizer step negative', optimizerRecord((r) => (r.step = -2)), /^heavyball\.optimizer: step must be an integer ≥ 0, got -2$/],
     ['a parameter in two groups', optimizerRecord((r) => r.groups.push({ params: ['0.bias'], hyperparameters: {} })),
@@ -266,7 +266,7 @@ describe('dropout generator states', () => {
     header.header.__metadata__['heavyball.random'] = '[1,2,3]';
     const model = dropoutModel(2);
     expectRefused(assemble(JSON.stringify(header.header), header.data),
-      /^heavyball\.random: holds 3 dropout generator states, the model has 2 dropout layers/, { model, optimizer: makeSgd(model) });
+      /^heavyball\.random: 3 dropout generator states for 2 dropout layers$/, { model, optimizer: makeSgd(model) });
   });
 
   it('a file without them (from PyTorch, or an older heavyball) leaves the generators as they are', () => {
@@ -291,9 +291,10 @@ describe('dropout generator states', () => {
   it('setRandomState checks the count and each state (a u32) before setting any', () => {
     const model = dropoutModel(1);
     const before = model.randomState();
-    expect(() => model.setRandomState([1])).toThrow(/setRandomState needs 2 states \(one per dropout layer\), got 1/);
+    expect(() => model.setRandomState([1])).toThrow(/^1 dropout generator states for 2 dropout layers$/);
     expect(() => model.setRandomState([1, 2 ** 32])).toThrow(/states\[1\] must be an integer in \[0, 2\^32\), got 4294967296/);
     expect(() => model.setRandomState([1, NaN])).toThrow(RangeError);
+    expect(() => model.setRandomState(5 as unknown as number[])).toThrow(new TypeError('states must be an array'));
     expect(model.randomState()).toEqual(before);
   });
 });

@@ -73,8 +73,5 @@ function checkLayers({ architecture, random }: CheckpointInfo, model: Sequential
     const [saved, here] = [describeLayer(architecture.layers[i]), describeLayer(model.layers[i])];
     if (saved !== here) throw new CheckpointFormatError(`layer ${i} is ${saved} in the checkpoint, ${here} in the model`, key('architecture'));
   }
-  const dropouts = model.randomState().length;
-  if (random && random.length !== dropouts) {
-    throw new CheckpointFormatError(`holds ${random.length} dropout generator states, the model has ${dropouts} dropout layers`, key('random'));
-  }
+  if (random) formatErrorsOf(key('random'), () => model.checkRandomState(random));
 }

@@ -1,5 +1,6 @@
-import { checkArray, checkBoolean, checkInteger, checkNumber, checkObject, checkString, show } from '../check.js';
+import { checkArray, checkBoolean, checkInteger, checkNumber, checkObject, checkString } from '../check.js';
 import { checkLayer, type LayerSpec } from '../nn/layers.js';
+import { checkState } from '../random.js';
 import type { FitProgress } from '../train/fit-progress.js';
 import type { History } from '../train/history.js';
 import { CheckpointFormatError, formatErrorsOf } from './checkpoint-format-error.js';
@@ -70,13 +71,6 @@ const record = (...required: string[]): Check => (name, value) => {
   for (const k of new Set([...required, ...Object.keys(r)])) if (r[k] !== null || required.includes(k)) checkNumber(`${name}.${k}`, r[k]);
   return r;
 };
-const u32: Check = (name, value) => {
-  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 0xffffffff) {
-    throw new RangeError(`${name} must be an integer in [0, 2^32), got ${show(value)}`);
-  }
-  return value;
-};
-
 function optimizerRecord(name: string, value: unknown): OptimizerRecord {
   const group = (name: string, g: unknown) => conform(g, { params: [checkString], hyperparameters: {} }, name);
   const r = conform(value, { kind: checkString, step: integer(0), groups: nonEmpty(group), buffers: [checkString] }, '', name) as OptimizerRecord;
@@ -108,7 +102,7 @@ const ENTRIES: { [K in keyof Entries]-?: [label: string, shape: Shape, path?: st
     epoch: integer(1), batch: integer(0), lossSum: checkNumber, correct: integer(0), seen: integer(0),
     order: { count: integer(0), batchSize: integer(1), seed: checkInteger, shuffle: checkBoolean, dropLast: checkBoolean },
   }],
-  random: ['the dropout generator states', [u32], 'states'],
+  random: ['the dropout generator states', [checkState], 'states'],
 };
 
 export function encodeMetadata(info: Omit<CheckpointInfo, 'metadata'>, user: Readonly<Record<string, string>> = {}): Record<string, string> {
