@@ -198,8 +198,8 @@ describe('the model and optimizer must fit the file', () => {
 describe("heavyball's metadata", () => {
   it.each([
     ['another version', meta('heavyball.version', '2'), /^heavyball\.version: version "2" is not one this heavyball reads \(1\)/],
-    ['a step not an integer', meta('heavyball.step', '1.5'), /^heavyball\.step: must be a non-negative integer, got "1\.5"/],
-    ['a step past 2^53', meta('heavyball.step', '99999999999999999'), /^heavyball\.step: must be a non-negative integer/],
+    ['a step not an integer', meta('heavyball.step', '1.5'), /^heavyball\.step: the step must be an integer ≥ 0, got 1\.5$/],
+    ['a step past 2^53', meta('heavyball.step', '99999999999999999'), /^heavyball\.step: the step must be an integer ≥ 0, got 100000000000000000$/],
     ['a history not JSON', meta('heavyball.history', '{steps'), /^heavyball\.history: is not valid JSON/],
     ['a history without steps', meta('heavyball.history', '{"epochs":[],"diverged":false}'), /^heavyball\.history: steps must be an array/],
     ['a history step without a loss', meta('heavyball.history', '{"steps":[{"step":0}],"epochs":[],"diverged":false}'),
