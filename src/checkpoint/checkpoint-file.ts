@@ -29,6 +29,7 @@ export async function loadCheckpointFile(path: string, options: LoadCheckpointOp
   try {
     return loadCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
   } catch (error) {
-    throw error instanceof CheckpointFormatError ? error.inFile(path) : error;
+    if (!(error instanceof CheckpointFormatError)) throw error;
+    throw new CheckpointFormatError(error.problem, error.tensor, { cause: error.cause, file: path });
   }
 }

@@ -100,7 +100,7 @@ const ENTRIES: { [K in keyof Entries]-?: [label: string, shape: Shape, path?: st
 export function encodeMetadata(info: Omit<CheckpointInfo, 'metadata'>, user: Readonly<Record<string, string>> = {}): Record<string, string> {
   for (const [k, value] of Object.entries(user)) {
     if (k.startsWith('heavyball.')) throw new TypeError(`metadata key ${JSON.stringify(k)}: keys starting with "heavyball." are reserved`);
-    if (typeof value !== 'string') throw new TypeError(`metadata ${JSON.stringify(k)} must be a string (safetensors metadata is string → string)`);
+    checkString(`metadata ${JSON.stringify(k)}`, value);
   }
   const out: Record<string, string> = { ...user, [key('version')]: VERSION };
   for (const name of Object.keys(ENTRIES) as (keyof Entries)[]) {
