@@ -10,7 +10,7 @@ import { CheckpointFormatError } from './checkpoint-format-error.js';
  */
 
 /** The safetensors reference implementation's bound on the header, and ours by default. */
-export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
+const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
 const METADATA = '__metadata__';
 const ENTRY_KEYS = ['dtype', 'shape', 'data_offsets'];
 const OTHER_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2', 'I16', 'U16', 'F16',
