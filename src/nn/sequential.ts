@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine.js';
 import { Parameter } from '../engine/parameter.js';
-import { checkArray } from '../check.js';
+import { checkArray, checkInteger, checkOneOf } from '../check.js';
 import { checkState, Random } from '../random.js';
 import { Batch } from './batch.js';
 import { checkLayer, type LayerSpec, planLayer } from './layers.js';
@@ -65,8 +65,8 @@ export class Sequential {
     const rng = new Random(seed);
     const initRng = rng.fork();
     const dropoutRng = rng.fork();
-    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
-    if (!lossNames.includes(loss)) throw new RangeError(`loss must be one of ${lossNames.join(', ')}, got ${JSON.stringify(loss)}`);
+    checkInteger('maxBatch', maxBatch, 1);
+    checkOneOf('loss', loss, lossNames);
     const specs = checkLayers(layers);
     this.layers = specs;
     this.seed = seed;
