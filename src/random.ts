@@ -1,3 +1,13 @@
+import { show } from './check.js';
+
+/** A generator's state (what `Random#state` holds, a checkpoint saves, `setRandomState` takes): an integer in [0, 2^32). */
+export function checkState(name: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 0xffffffff) {
+    throw new RangeError(`${name} must be an integer in [0, 2^32), got ${show(value)}`);
+  }
+  return value as number;
+}
+
 /**
  * The one seeded generator heavyball uses for initialisation, shuffling and dropout: Mulberry32
  * (a 32-bit state, period 2^32, passes PractRand to 32 GiB), whose outputs are exact in every JS
@@ -17,8 +27,7 @@ export class Random {
   }
 
   set state(value: number) {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`state must be an integer in [0, 2^32), got ${value}`);
-    this.#state = value;
+    this.#state = checkState('state', value);
   }
 
   /** Next 32-bit unsigned integer. */

@@ -7,12 +7,13 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError } from '../src/checkpoint/checkpoint-format-error.js';
-import { type AtomicWriteFs, loadCheckpointFile, saveCheckpointFile, writeFileAtomic } from '../src/checkpoint/checkpoint-file.js';
+import { loadCheckpointFile, saveCheckpointFile } from '../src/checkpoint/checkpoint-file.js';
 import { saveCheckpoint } from '../src/checkpoint/save-checkpoint.js';
 import { createEngine } from '../src/engine/index.js';
 import { linear, relu } from '../src/nn/layers.js';
 import { type Sequential, sequential } from '../src/nn/sequential.js';
 import { SGD } from '../src/optim/sgd.js';
+import { type AtomicWriteFs, writeFileAtomic } from '../src/write-file-atomic.js';
 
 const engine = await createEngine({ backend: 'js' });
 const makeModel = (seed: number) => sequential(engine, [linear(50, 40), relu(), linear(40, 10)], { seed, maxBatch: 2 });
@@ -140,7 +141,7 @@ describe('a process killed mid-save leaves the previous checkpoint loadable', ()
       stdin: {
         contents: `
           import { open, readFile, rename, unlink } from 'node:fs/promises';
-          import { writeFileAtomic } from './src/checkpoint/checkpoint-file.ts';
+          import { writeFileAtomic } from './src/write-file-atomic.ts';
           const [path, source, when] = process.argv.slice(2);
           const die = () => { process.kill(process.pid, 'SIGKILL'); return new Promise(() => {}); };
           const fs = {

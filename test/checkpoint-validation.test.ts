@@ -198,8 +198,8 @@ describe('the model and optimizer must fit the file', () => {
 describe("heavyball's metadata", () => {
   it.each([
     ['another version', meta('heavyball.version', '2'), /^heavyball\.version: version "2" is not one this heavyball reads \(1\)/],
-    ['a step not an integer', meta('heavyball.step', '1.5'), /^heavyball\.step: must be a non-negative integer, got "1\.5"/],
-    ['a step past 2^53', meta('heavyball.step', '99999999999999999'), /^heavyball\.step: must be a non-negative integer/],
+    ['a step not an integer', meta('heavyball.step', '1.5'), /^heavyball\.step: the step must be an integer ≥ 0, got 1\.5$/],
+    ['a step past 2^53', meta('heavyball.step', '99999999999999999'), /^heavyball\.step: the step must be an integer ≥ 0, got 100000000000000000$/],
     ['a history not JSON', meta('heavyball.history', '{steps'), /^heavyball\.history: is not valid JSON/],
     ['a history without steps', meta('heavyball.history', '{"epochs":[],"diverged":false}'), /^heavyball\.history: steps must be an array/],
     ['a history step without a loss', meta('heavyball.history', '{"steps":[{"step":0}],"epochs":[],"diverged":false}'),
@@ -223,11 +223,13 @@ describe("heavyball's metadata", () => {
     ['a dropout state past 2^32 − 1', meta('heavyball.random', '[4294967296]'), /^heavyball\.random: states\[0\] must be an integer in \[0, 2\^32\)/],
     ['a dropout state negative', meta('heavyball.random', '[-1]'), /^heavyball\.random: states\[0\] must be an integer in \[0, 2\^32\), got -1/],
     ['dropout states for a model without dropout', meta('heavyball.random', '[7]'),
-      /^heavyball\.random: holds 1 dropout generator states, the model has 0 dropout layers/],
+      /^heavyball\.random: 1 dropout generator states for 0 dropout layers$/],
     ['an optimizer record without groups', optimizerRecord((r) => delete r.groups), /^heavyball\.optimizer: groups must be an array/],
     ['an optimizer step negative', optimizerRecord((r) => (r.step = -2)), /^heavyball\.optimizer: step must be an integer ≥ 0, got -2$/],
     ['a parameter in two groups', optimizerRecord((r) => r.groups.push({ params: ['0.bias'], hyperparameters: {} })),
-      /^heavyball\.optimizer: parameter "0\.bias" is in more than one place of groups/],
+      /^heavyball\.optimizer: the checkpoint has 2 param groups, the optimizer 1$/],
+    ['a parameter twice in a group', optimizerRecord((r) => (r.groups[0].params[1] = '0.weight')),
+      /^heavyball\.optimizer: param group 0 holds \[0\.weight, 0\.weight, 2\.weight, .*\] in the checkpoint, \[0\.weight, 0\.bias, 2\.weight, .*\] in the optimizer$/],
     ['a momentum out of range', optimizerRecord((r) => (r.groups[0].hyperparameters.momentum = 1.5)),
       /^heavyball\.optimizer: does not fit the optimizer: momentum must be in \[0, 1\), got 1\.5/],
     ['an unknown hyperparameter', optimizerRecord((r) => (r.groups[0].hyperparameters.weight_decay = 0)),
@@ -266,7 +268,7 @@ describe('dropout generator states', () => {
     header.header.__metadata__['heavyball.random'] = '[1,2,3]';
     const model = dropoutModel(2);
     expectRefused(assemble(JSON.stringify(header.header), header.data),
-      /^heavyball\.random: holds 3 dropout generator states, the model has 2 dropout layers/, { model, optimizer: makeSgd(model) });
+      /^heavyball\.random: 3 dropout generator states for 2 dropout layers$/, { model, optimizer: makeSgd(model) });
   });
 
   it('a file without them (from PyTorch, or an older heavyball) leaves the generators as they are', () => {
@@ -291,9 +293,10 @@ describe('dropout generator states', () => {
   it('setRandomState checks the count and each state (a u32) before setting any', () => {
     const model = dropoutModel(1);
     const before = model.randomState();
-    expect(() => model.setRandomState([1])).toThrow(/setRandomState needs 2 states \(one per dropout layer\), got 1/);
+    expect(() => model.setRandomState([1])).toThrow(/^1 dropout generator states for 2 dropout layers$/);
     expect(() => model.setRandomState([1, 2 ** 32])).toThrow(/states\[1\] must be an integer in \[0, 2\^32\), got 4294967296/);
     expect(() => model.setRandomState([1, NaN])).toThrow(RangeError);
+    expect(() => model.setRandomState(5 as unknown as number[])).toThrow(new TypeError('states must be an array'));
     expect(model.randomState()).toEqual(before);
   });
 });

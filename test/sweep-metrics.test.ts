@@ -229,6 +229,11 @@ describe('study configuration', () => {
     expect(() => resolveStudyConfig({ validation: 300 }, 'sweep', 1, 300)).toThrow(/validation must be a whole number of images in \[1, 299\]/);
     expect(() => resolveStudyConfig({ trainSize: 500, validation: 100 }, 'sweep', 1, 300)).toThrow(/trainSize must be a whole number in \[1, 200\]/);
     expect(() => resolveStudyConfig({ lrs: [0.1, 0.1] }, 'sweep', 1)).toThrow(/lrs must be a list without repeats/);
+    expect(() => resolveStudyConfig({ lrs: [0.1, 0] }, 'sweep', 1)).toThrow(/^lrs must be a list of at least 2 numbers > 0, got \[0\.1,0\]$/);
+    expect(() => resolveStudyConfig({ layers: [784] }, 'sweep', 1)).toThrow(/^layers must be a list of at least 2 integers ≥ 1, got \[784\]$/);
+    expect(() => resolveStudyConfig({ seeds: [1, 1.5] }, 'sweep', 1)).toThrow(/^seeds must be a non-empty list of integers, got \[1,1\.5\]$/);
+    expect(() => resolveStudyConfig({ backend: 'gpu' as 'js' }, 'sweep', 1)).toThrow(/^backend must be one of "wasm", "js", got "gpu"$/);
+    expect(() => resolveStudyConfig({ epochs: '2' as unknown as number }, 'sweep', 1)).toThrow(TypeError);
   });
 
   it('plans the same-step part on lr = s · (1 − μ), rounded so it shares runs with the other parts', () => {

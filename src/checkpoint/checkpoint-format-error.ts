@@ -14,11 +14,6 @@ export class CheckpointFormatError extends Error {
     super([options?.file, tensor, problem].filter((part) => part !== undefined).join(': '), options);
     if (options?.file !== undefined) this.file = options.file;
   }
-
-  /** The same error, naming the file it came from. */
-  inFile(file: string): CheckpointFormatError {
-    return new CheckpointFormatError(this.problem, this.tensor, { cause: this.cause, file });
-  }
 }
 
 /** `check()`'s result; its TypeError or RangeError (what src/check.ts throws) as a CheckpointFormatError about `tensor`. */

@@ -5,7 +5,7 @@ import type { Resume } from '../train/fit-progress.js';
 import { CheckpointFormatError, formatErrorsOf } from './checkpoint-format-error.js';
 import { type CheckpointInfo, decodeMetadata, key } from './metadata.js';
 import { OPTIMIZER_PREFIX, optimizerStateFrom } from './optimizer-tensors.js';
-import { bytesOf, DEFAULT_MAX_HEADER_BYTES, parseSafetensors, tensorOf } from './safetensors.js';
+import { bytesOf, parseSafetensors, tensorOf } from './safetensors.js';
 
 export interface LoadCheckpointOptions {
   model: Sequential;
@@ -29,8 +29,8 @@ export interface LoadedCheckpoint extends Resume {
  * `optimizer.…` are ignored without an optimizer.
  */
 export function loadCheckpoint(input: Uint8Array | ArrayBuffer, options: LoadCheckpointOptions): LoadedCheckpoint {
-  const { model, optimizer, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES } = options;
-  const file = parseSafetensors(asBytes(input), maxHeaderBytes);
+  const { model, optimizer } = options;
+  const file = parseSafetensors(asBytes(input), options.maxHeaderBytes);
   const info = decodeMetadata(file.metadata);
   const params = model.parameters();
   const weights = params.map((p) => tensorOf(file, p.name, p.shape, 'is in the model but not in the checkpoint'));
@@ -73,8 +73,5 @@ function checkLayers({ architecture, random }: CheckpointInfo, model: Sequential
     const [saved, here] = [describeLayer(architecture.layers[i]), describeLayer(model.layers[i])];
     if (saved !== here) throw new CheckpointFormatError(`layer ${i} is ${saved} in the checkpoint, ${here} in the model`, key('architecture'));
   }
-  const dropouts = model.randomState().length;
-  if (random && random.length !== dropouts) {
-    throw new CheckpointFormatError(`holds ${random.length} dropout generator states, the model has ${dropouts} dropout layers`, key('random'));
-  }
+  if (random) formatErrorsOf(key('random'), () => model.checkRandomState(random));
 }

@@ -1,5 +1,7 @@
-import { checkArray, checkBoolean, checkInteger, checkNumber, checkObject, checkString, show } from '../check.js';
+import { checkArray, checkBoolean, checkInteger, checkNumber, checkObject, checkString } from '../check.js';
 import { checkLayer, type LayerSpec } from '../nn/layers.js';
+import type { GroupState, OptimizerState } from '../optim/optimizer.js';
+import { checkState } from '../random.js';
 import type { FitProgress } from '../train/fit-progress.js';
 import type { History } from '../train/history.js';
 import { CheckpointFormatError, formatErrorsOf } from './checkpoint-format-error.js';
@@ -7,8 +9,7 @@ import { parseExact, stringifyExact } from './exact-json.js';
 
 /**
  * What heavyball keeps in a checkpoint's `__metadata__` (string → string, as safetensors requires):
- * `heavyball.version`, `heavyball.step`, and each entry of ENTRIES as exact JSON under its `heavyball.` key.
- * Other keys are the user's.
+ * `heavyball.version`, and each entry of ENTRIES as exact JSON under its `heavyball.` key. Other keys are the user's.
  */
 export const key = (entry: keyof CheckpointInfo | 'version') => `heavyball.${entry}`;
 const VERSION = '1';
@@ -19,14 +20,10 @@ export interface Architecture {
   loss: string;
 }
 
-/** An optimizer's state without its tensors: kind, step count, and per group its parameters' names and settings. */
-export interface OptimizerRecord {
-  /** 'SGD', 'Adam', 'AdamW', 'RMSprop'. */
-  kind: string;
-  step: number;
-  /** `hyperparameters`, and any other field of the optimizer's group state (e.g. SGD's momentumBufferStarted). */
-  groups: ({ params: string[]; hyperparameters: Record<string, unknown> } & Record<string, unknown>)[];
-  /** The state tensor kinds, PyTorch's names: 'momentum_buffer', 'exp_avg', 'exp_avg_sq', … */
+/** An optimizer's `state()` without its tensors; each group names its parameters rather than counting their floats. */
+export interface OptimizerRecord extends Pick<OptimizerState, 'kind' | 'step'> {
+  groups: (Omit<GroupState, 'size'> & { params: string[] })[];
+  /** The state tensor kinds: the keys of `state().buffers`. */
   buffers: string[];
 }
 
@@ -58,47 +55,26 @@ function conform(value: unknown, shape: Shape, path = '', label = path): unknown
 }
 
 const integer = (min: number): Check => (name, value) => checkInteger(name, value, min);
-/** An array of at least one item, each checked by `item` with its name and index. */
-const nonEmpty = (item: (name: string, value: unknown, index: number) => unknown): Check => (name, value) => {
-  const items = checkArray(name, value).map((v, i) => item(`${name}[${i}]`, v, i));
-  if (items.length === 0) throw new RangeError(`${name} must not be empty`);
-  return items;
-};
 /** A history record: numbers (or null, where there was nothing to measure) that tools may add to; `required` must be numbers. */
 const record = (...required: string[]): Check => (name, value) => {
   const r = checkObject(name, value);
   for (const k of new Set([...required, ...Object.keys(r)])) if (r[k] !== null || required.includes(k)) checkNumber(`${name}.${k}`, r[k]);
   return r;
 };
-const u32: Check = (name, value) => {
-  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 0xffffffff) {
-    throw new RangeError(`${name} must be an integer in [0, 2^32), got ${show(value)}`);
-  }
-  return value;
-};
 
-function optimizerRecord(name: string, value: unknown): OptimizerRecord {
-  const group = (name: string, g: unknown) => conform(g, { params: [checkString], hyperparameters: {} }, name);
-  const r = conform(value, { kind: checkString, step: integer(0), groups: nonEmpty(group), buffers: [checkString] }, '', name) as OptimizerRecord;
-  for (const [what, names] of [['parameter', r.groups.flatMap((g) => g.params)], ['buffer', r.buffers]] as const) {
-    const seen = new Set<string>();
-    for (const n of names) {
-      if (seen.has(n)) throw new RangeError(`${what} ${JSON.stringify(n)} is in more than one place of ${what === 'buffer' ? 'buffers' : 'groups'}`);
-      seen.add(n);
-    }
-  }
-  return r;
-}
-
-type Entries = Omit<CheckpointInfo, 'step' | 'metadata'>;
+type Entries = Omit<CheckpointInfo, 'metadata'>;
 
 /** Each JSON entry's shape, with the name its whole value goes by in errors (and the name of its parts, when it has one). */
 const ENTRIES: { [K in keyof Entries]-?: [label: string, shape: Shape, path?: string] } = {
+  step: ['the step', integer(0)],
   architecture: ['the architecture', {
-    layers: nonEmpty((_, layer, i) => (checkLayer(checkObject(`layer ${i}`, layer) as unknown as LayerSpec, i), layer)),
+    layers: (name, value) => checkArray(name, value).map((layer, i) => (checkLayer(layer as LayerSpec, i), layer)),
     loss: checkString,
   }],
-  optimizer: ['the optimizer state', optimizerRecord],
+  // A parameter named twice never matches the optimizer's groups, which the load compares by name.
+  optimizer: ['the optimizer state', {
+    kind: checkString, step: integer(0), groups: [{ params: [checkString], hyperparameters: {} }], buffers: [checkString],
+  }],
   history: ['the history', {
     steps: [record('step', 'loss')],
     epochs: [record('epoch')],
@@ -108,15 +84,15 @@ const ENTRIES: { [K in keyof Entries]-?: [label: string, shape: Shape, path?: st
     epoch: integer(1), batch: integer(0), lossSum: checkNumber, correct: integer(0), seen: integer(0),
     order: { count: integer(0), batchSize: integer(1), seed: checkInteger, shuffle: checkBoolean, dropLast: checkBoolean },
   }],
-  random: ['the dropout generator states', [u32], 'states'],
+  random: ['the dropout generator states', [checkState], 'states'],
 };
 
 export function encodeMetadata(info: Omit<CheckpointInfo, 'metadata'>, user: Readonly<Record<string, string>> = {}): Record<string, string> {
   for (const [k, value] of Object.entries(user)) {
     if (k.startsWith('heavyball.')) throw new TypeError(`metadata key ${JSON.stringify(k)}: keys starting with "heavyball." are reserved`);
-    if (typeof value !== 'string') throw new TypeError(`metadata ${JSON.stringify(k)} must be a string (safetensors metadata is string → string)`);
+    checkString(`metadata ${JSON.stringify(k)}`, value);
   }
-  const out: Record<string, string> = { ...user, [key('version')]: VERSION, [key('step')]: String(info.step) };
+  const out: Record<string, string> = { ...user, [key('version')]: VERSION };
   for (const name of Object.keys(ENTRIES) as (keyof Entries)[]) {
     if (info[name] !== undefined) out[key(name)] = stringifyExact(info[name]);
   }
@@ -129,7 +105,7 @@ export function decodeMetadata(metadata: Record<string, string>): CheckpointInfo
   if (version !== undefined && version !== VERSION) {
     throw new CheckpointFormatError(`version ${JSON.stringify(version.slice(0, 20))} is not one this heavyball reads (${VERSION})`, key('version'));
   }
-  const info: CheckpointInfo = { step: decodeStep(metadata[key('step')]), metadata: { ...metadata } };
+  const info: CheckpointInfo = { step: 0, metadata: { ...metadata } };
   for (const [name, [label, shape, path]] of Object.entries(ENTRIES)) {
     const where = key(name as keyof Entries);
     const text = metadata[where];
@@ -143,11 +119,4 @@ export function decodeMetadata(metadata: Record<string, string>): CheckpointInfo
     Object.assign(info, { [name]: formatErrorsOf(where, () => conform(value, shape, path, label)) });
   }
   return info;
-}
-
-function decodeStep(text: string | undefined): number {
-  if (text === undefined) return 0;
-  const step = /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(step)) throw new CheckpointFormatError(`must be a non-negative integer, got ${JSON.stringify(text.slice(0, 20))}`, key('step'));
-  return step;
 }

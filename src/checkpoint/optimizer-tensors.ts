@@ -68,5 +68,5 @@ export function optimizerStateFrom(file: Safetensors, record: OptimizerRecord | 
     return [buffer, flat];
   }));
   const { kind, step } = record;
-  return { kind, step, groups: record.groups.map(({ params: _, ...rest }, i) => ({ ...rest, size: size(groups[i]!) })) as OptimizerState['groups'], buffers };
+  return { kind, step, groups: record.groups.map(({ params: _, ...rest }, i) => ({ ...rest, size: size(groups[i]!) })), buffers };
 }

@@ -1,47 +1,22 @@
 // Parsers of option values for commander: each returns the value or throws a one-line reason.
 import { statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { type Rule, satisfies } from '../check.js';
 
-/** Number(text), except that an empty or blank text is NaN rather than 0. */
-function number(text: string): number {
-  return text.trim() === '' ? NaN : Number(text);
+/** A parser of numbers that satisfy `rule` (src/check.ts), giving `reason` for any other text. */
+function numberParser(rule: Rule, reason: string): (text: string) => number {
+  return (text) => {
+    const value = text.trim() === '' ? NaN : Number(text); // Number('') is 0
+    if (!satisfies(value, rule)) throw new InvalidArgumentError(reason);
+    return value;
+  };
 }
 
-export function positiveNumber(text: string): number {
-  const value = number(text);
-  if (!(Number.isFinite(value) && value > 0)) throw new InvalidArgumentError('It must be a number > 0.');
-  return value;
-}
-
-export function positiveInteger(text: string): number {
-  const value = number(text);
-  if (!(Number.isSafeInteger(value) && value >= 1)) throw new InvalidArgumentError('It must be a whole number ≥ 1.');
-  return value;
-}
-
-export function integer(text: string): number {
-  const value = number(text);
-  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError('It must be a whole number.');
-  return value;
-}
-
-export function nonNegativeInteger(text: string): number {
-  const value = number(text);
-  if (!(Number.isSafeInteger(value) && value >= 0)) throw new InvalidArgumentError('It must be a whole number ≥ 0.');
-  return value;
-}
-
-export function momentum(text: string): number {
-  const value = number(text);
-  if (!(value >= 0 && value < 1)) throw new InvalidArgumentError('A momentum must be a number in [0, 1).');
-  return value;
-}
-
-export function fraction(text: string): number {
-  const value = number(text);
-  if (!(value > 0 && value <= 1)) throw new InvalidArgumentError('It must be a number in (0, 1], e.g. 0.97 for 97%.');
-  return value;
-}
+export const positiveNumber = numberParser({ number: '> 0' }, 'It must be a number > 0.');
+export const positiveInteger = numberParser({ integer: 1 }, 'It must be a whole number ≥ 1.');
+export const integer = numberParser({ integer: Number.MIN_SAFE_INTEGER }, 'It must be a whole number.');
+export const momentum = numberParser({ number: '[0, 1)' }, 'A momentum must be a number in [0, 1).');
+export const fraction = numberParser({ number: '(0, 1]' }, 'It must be a number in (0, 1], e.g. 0.97 for 97%.');
 
 /** "0.5,0.9,0.99" → [0.5, 0.9, 0.99], each checked by `item`; no empty items, no repeats. */
 export function listOf(item: (text: string) => number): (text: string) => number[] {

@@ -9,7 +9,7 @@ import { renderSvg } from './render-svg.js';
 import { reportHtml, type PartCharts } from './report-html.js';
 import { trainReportHtml } from './train-report-html.js';
 import type { PartResult, RunAnalysis, RunEntry, RunRecord, StudyResult } from './types.js';
-import { writeTextAtomic } from './write-file-atomic-node.js';
+import { writeTextAtomic } from '../write-file-atomic.js';
 
 export interface ReportPaths {
   json: string;

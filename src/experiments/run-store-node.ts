@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from './canonical-json.js';
 import type { RunConfig, RunRecord } from './types.js';
-import { writeTextAtomic } from './write-file-atomic-node.js';
+import { writeTextAtomic } from '../write-file-atomic.js';
 
 /** The stable id of a run: the sha256 of its configuration's canonical JSON, in hex. */
 export function runId(config: RunConfig): string {

@@ -1,3 +1,4 @@
+import { checkBoolean, checkInteger, checkList, checkNumber, checkOneOf, checkThat, satisfies } from '../check.js';
 import { partSettings } from './plan.js';
 import type { PartSpec, StudyConfig, SweepOptimizer } from './types.js';
 
@@ -48,19 +49,11 @@ export interface StudySettings extends Partial<Omit<StudyConfig, 'parts'>> {
   sameStep?: boolean;
 }
 
-function check(ok: boolean, name: string, range: string, value: unknown): void {
-  if (!ok) throw new RangeError(`${name} must be ${range}, got ${JSON.stringify(value)}`);
-}
-
-const isPositiveInteger = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 1;
-const isPositive = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
-
 /** The parts a study runs (all three) or a sweep runs (one, chosen by `lrs` and `sameStep`). */
 function resolveParts(settings: StudySettings, kind: 'study' | 'sweep', optimizer: SweepOptimizer): PartSpec[] {
   const defaults = defaultLrs(optimizer);
   const lrs = settings.lrs ?? defaults.lrs;
-  check(Array.isArray(lrs) && lrs.length >= 2 && lrs.every(isPositive), 'lrs', 'a list of at least 2 numbers > 0', lrs);
-  check(new Set(lrs).size === lrs.length, 'lrs', 'a list without repeats', lrs);
+  checkList('lrs', lrs, { number: '> 0' }, { min: 2, unique: true });
   const sortedLrs = [...lrs].sort((a, b) => a - b);
   if (kind === 'study') {
     if (optimizer === 'adam') {
@@ -68,11 +61,11 @@ function resolveParts(settings: StudySettings, kind: 'study' | 'sweep', optimize
     }
     const lr = settings.lr ?? defaults.lr;
     const step = settings.step ?? defaults.step;
-    check(isPositive(lr), 'lr', 'a number > 0', lr);
-    check(isPositive(step), 'step', 'a number > 0', step);
+    checkNumber('lr', lr, '> 0');
+    checkNumber('step', step, '> 0');
     return [{ kind: 'fixed', lr }, { kind: 'same-step', step }, { kind: 'tuned', lrs: sortedLrs }];
   }
-  check(settings.sameStep === undefined || typeof settings.sameStep === 'boolean', 'sameStep', 'true or false', settings.sameStep);
+  if (settings.sameStep !== undefined) checkBoolean('sameStep', settings.sameStep);
   if (settings.lrs !== undefined) {
     if (settings.sameStep) throw new RangeError('sameStep and lrs exclude each other: a sweep is at one lr, at one effective step, or tuned over lrs');
     return [{ kind: 'tuned', lrs: sortedLrs }];
@@ -82,11 +75,11 @@ function resolveParts(settings: StudySettings, kind: 'study' | 'sweep', optimize
       throw new RangeError("sameStep applies to SGD momentum only: Adam's first moment is an average, its step does not grow as 1/(1 − β1)");
     }
     const step = settings.lr ?? defaults.step;
-    check(isPositive(step), 'lr', 'a number > 0', step);
+    checkNumber('lr', step, '> 0');
     return [{ kind: 'same-step', step }];
   }
   const lr = settings.lr ?? defaults.lr;
-  check(isPositive(lr), 'lr', 'a number > 0', lr);
+  checkNumber('lr', lr, '> 0');
   return [{ kind: 'fixed', lr }];
 }
 
@@ -112,9 +105,9 @@ function plannedRuns(parts: readonly PartSpec[], momenta: readonly number[], see
  */
 export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'sweep', cores: number, poolSize = 60_000): StudyConfig {
   const optimizer = settings.optimizer ?? DEFAULTS.optimizer;
-  check(OPTIMIZERS.includes(optimizer), 'optimizer', `one of ${OPTIMIZERS.join(', ')}`, optimizer);
+  checkOneOf('optimizer', optimizer, OPTIMIZERS);
   const validation = settings.validation ?? DEFAULTS.validation;
-  check(isPositiveInteger(validation) && validation < poolSize, 'validation', `a whole number of images in [1, ${poolSize - 1}] (of the ${poolSize} training images)`, validation);
+  checkThat(satisfies(validation, { integer: 1 }) && validation < poolSize, 'validation', `a whole number of images in [1, ${poolSize - 1}] (of the ${poolSize} training images)`, validation);
   const config: Omit<StudyConfig, 'threads'> = {
     optimizer,
     momenta: settings.momenta ?? DEFAULT_MOMENTA,
@@ -135,30 +128,25 @@ export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'swe
     smoothing: settings.smoothing ?? DEFAULTS.smoothing,
   };
   const { momenta, layers, seeds } = config;
-  check(Array.isArray(momenta) && momenta.length > 0 && momenta.every((m) => m >= 0 && m < 1),
-    'momenta', 'a non-empty list of numbers in [0, 1)', momenta);
-  check(new Set(momenta).size === momenta.length, 'momenta', 'a list without repeats', momenta);
+  checkList('momenta', momenta, { number: '[0, 1)' }, { min: 1, unique: true });
   config.momenta = [...momenta].sort((a, b) => a - b);
-  check(Array.isArray(layers) && layers.length >= 2 && layers.every(isPositiveInteger),
-    'layers', 'a list of at least 2 positive integers (input width first)', layers);
-  check(isPositiveInteger(config.epochs), 'epochs', 'a positive integer', config.epochs);
-  check(isPositiveInteger(config.batchSize), 'batchSize', 'a positive integer', config.batchSize);
-  check(Array.isArray(seeds) && seeds.length > 0 && seeds.every(Number.isSafeInteger),
-    'seeds', 'a non-empty list of integers', seeds);
-  check(new Set(seeds).size === seeds.length, 'seeds', 'a list without repeats', seeds);
-  check(isPositiveInteger(config.workers), 'workers', 'a positive integer', config.workers);
-  check(isPositiveInteger(config.evalEvery), 'evalEvery', 'a positive integer', config.evalEvery);
-  check(isPositiveInteger(config.finalEvaluations), 'finalEvaluations', 'a positive integer', config.finalEvaluations);
-  check(Number.isSafeInteger(config.splitSeed), 'splitSeed', 'an integer', config.splitSeed);
-  check(isPositiveInteger(config.trainSize) && config.trainSize <= poolSize - validation, 'trainSize',
+  checkList('layers', layers, { integer: 1 }, { min: 2 });
+  checkInteger('epochs', config.epochs, 1);
+  checkInteger('batchSize', config.batchSize, 1);
+  checkList('seeds', seeds, { integer: Number.MIN_SAFE_INTEGER }, { min: 1, unique: true });
+  checkInteger('workers', config.workers, 1);
+  checkInteger('evalEvery', config.evalEvery, 1);
+  checkInteger('finalEvaluations', config.finalEvaluations, 1);
+  checkInteger('splitSeed', config.splitSeed);
+  checkThat(satisfies(config.trainSize, { integer: 1 }) && config.trainSize <= poolSize - validation, 'trainSize',
     `a whole number in [1, ${poolSize - validation}] (${poolSize} training images minus ${validation} for validation)`, config.trainSize);
-  check(config.targetAccuracy > 0 && config.targetAccuracy <= 1, 'targetAccuracy', 'in (0, 1]', config.targetAccuracy);
-  check(config.smoothing >= 0 && config.smoothing < 1, 'smoothing', 'in [0, 1)', config.smoothing);
-  check(config.backend === 'wasm' || config.backend === 'js', 'backend', "'wasm' or 'js'", config.backend);
-  check(config.simd === 'standard' || config.simd === 'relaxed', 'simd', "'standard' or 'relaxed'", config.simd);
+  checkNumber('targetAccuracy', config.targetAccuracy, '(0, 1]');
+  checkNumber('smoothing', config.smoothing, '[0, 1)');
+  checkOneOf('backend', config.backend, ['wasm', 'js']);
+  checkOneOf('simd', config.simd, ['standard', 'relaxed']);
   const threads = settings.threads
     ?? (config.backend === 'js' ? 1 : threadsPerRun(cores, config.workers, plannedRuns(config.parts, config.momenta, seeds)));
-  check(isPositiveInteger(threads), 'threads', 'a positive integer', threads);
-  check(threads === 1 || config.backend === 'wasm', 'threads', '1 with the js backend', threads);
+  checkThat(satisfies(threads, { integer: 1 }), 'threads', 'a positive integer', threads);
+  checkThat(threads === 1 || config.backend === 'wasm', 'threads', '1 with the js backend', threads);
   return { ...config, threads };
 }

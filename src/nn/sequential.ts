@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import { Parameter } from '../engine/parameter.js';
-import { Random } from '../random.js';
+import { checkArray, checkInteger, checkOneOf } from '../check.js';
+import { checkState, Random } from '../random.js';
 import { Batch } from './batch.js';
 import { checkLayer, type LayerSpec, planLayer } from './layers.js';
 import type { DropoutNode } from './layers/dropout.js';
@@ -64,8 +65,8 @@ export class Sequential {
     const rng = new Random(seed);
     const initRng = rng.fork();
     const dropoutRng = rng.fork();
-    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
-    if (!lossNames.includes(loss)) throw new RangeError(`loss must be one of ${lossNames.join(', ')}, got ${JSON.stringify(loss)}`);
+    checkInteger('maxBatch', maxBatch, 1);
+    checkOneOf('loss', loss, lossNames);
     const specs = checkLayers(layers);
     this.layers = specs;
     this.seed = seed;
@@ -242,15 +243,18 @@ export class Sequential {
     return this.dropoutRngs.map((rng) => rng.state);
   }
 
+  /** Throws unless `states` fits `setRandomState`: one generator state per dropout layer, as `randomState` gives. */
+  checkRandomState(states: unknown): number[] {
+    this.assertLive();
+    const count = this.dropoutRngs.length;
+    const list = checkArray('states', states).map((s, i) => checkState(`states[${i}]`, s));
+    if (list.length !== count) throw new RangeError(`${list.length} dropout generator states for ${count} dropout layers`);
+    return list;
+  }
+
   /** Restores what `randomState` returned: the next masks are the ones that followed it. Checks all before setting any. */
   setRandomState(states: readonly number[]): void {
-    this.assertLive();
-    if (!Array.isArray(states) || states.length !== this.dropoutRngs.length) {
-      throw new RangeError(`setRandomState needs ${this.dropoutRngs.length} states (one per dropout layer), got ${Array.isArray(states) ? states.length : String(states)}`);
-    }
-    const bad = states.findIndex((s) => !Number.isInteger(s) || s < 0 || s > 0xffffffff);
-    if (bad >= 0) throw new RangeError(`states[${bad}] must be an integer in [0, 2^32), got ${states[bad]}`);
-    states.forEach((s, i) => (this.dropoutRngs[i]!.state = s));
+    this.checkRandomState(states).forEach((s, i) => (this.dropoutRngs[i]!.state = s));
   }
 
   get disposed(): boolean {

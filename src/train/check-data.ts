@@ -1,5 +1,12 @@
+import { checkThat, satisfies } from '../check.js';
 import { assertDataset, type Dataset } from '../data/dataset.js';
 import type { Sequential } from '../nn/sequential.js';
+
+/** Throws a RangeError unless `batchSize` is an integer from 1 to the model's maxBatch. */
+export function checkBatchSize(model: Sequential, batchSize: number): void {
+  const fits = satisfies(batchSize, { integer: 1 }) && batchSize <= model.maxBatch;
+  checkThat(fits, 'batchSize', `an integer in [1, maxBatch = ${model.maxBatch}]`, batchSize);
+}
 
 /** Throws a TypeError/RangeError naming `name` unless `data` is a dataset `model` can take. */
 export function checkData(model: Sequential, data: Dataset, name: string): void {

@@ -1,6 +1,6 @@
 import type { Dataset } from '../data/dataset.js';
 import type { Sequential } from '../nn/sequential.js';
-import { checkData } from './check-data.js';
+import { checkBatchSize, checkData } from './check-data.js';
 
 export interface EvaluateOptions {
   /** Rows per forward pass, at most the model's maxBatch (default maxBatch); does not change the result's meaning. */
@@ -12,9 +12,7 @@ export function evaluate(model: Sequential, data: Dataset, options: EvaluateOpti
   const { batchSize = model.maxBatch } = options;
   checkData(model, data, 'data');
   if (data.count === 0) throw new RangeError('data is empty (count 0)');
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > model.maxBatch) {
-    throw new RangeError(`batchSize must be an integer in [1, maxBatch = ${model.maxBatch}], got ${batchSize}`);
-  }
+  checkBatchSize(model, batchSize);
   const size = model.inputSize;
   const wasTraining = model.training;
   model.eval();

@@ -1,3 +1,4 @@
+import { checkInteger } from '../check.js';
 import type { History } from './history.js';
 
 /** What fixes fit's batches: a run resumes only with the same. */
@@ -36,8 +37,7 @@ export interface Resume {
  * was saved with another batch order.
  */
 export function resumePoint(resume: Resume | undefined, order: BatchOrder): Omit<FitProgress, 'order'> & { step: number } {
-  const step = resume?.step ?? 0;
-  if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`resume.step must be an integer ≥ 0, got ${step}`);
+  const step = checkInteger('resume.step', resume?.step ?? 0, 0);
   const stepsPerEpoch = order.dropLast ? Math.floor(order.count / order.batchSize) : Math.ceil(order.count / order.batchSize);
   const progress = resume?.progress;
   if (progress === undefined) {

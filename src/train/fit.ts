@@ -1,10 +1,11 @@
+import { checkInteger } from '../check.js';
 import { batchRanges, shuffledIndices } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { applySchedule, type Schedule } from '../optim/schedules.js';
 import { Random } from '../random.js';
-import { checkData } from './check-data.js';
+import { checkBatchSize, checkData } from './check-data.js';
 import { evaluate } from './evaluate.js';
 import { type FitProgress, resumePoint, type Resume } from './fit-progress.js';
 import type { EpochRecord, History, StepRecord } from './history.js';
@@ -75,10 +76,8 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
   if (typeof optimizer?.step !== 'function' || typeof optimizer.zeroGrad !== 'function') {
     throw new TypeError('optimizer must have step() and zeroGrad() (e.g. new SGD(model.parameters(), { lr: 0.05 }))');
   }
-  if (!Number.isSafeInteger(epochs) || epochs < 0) throw new RangeError(`epochs must be a non-negative integer, got ${epochs}`);
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > model.maxBatch) {
-    throw new RangeError(`batchSize must be an integer in [1, maxBatch = ${model.maxBatch}], got ${batchSize}`);
-  }
+  checkInteger('epochs', epochs, 0);
+  checkBatchSize(model, batchSize);
   const rng = new Random(seed);
   const order = new Uint32Array(train.count).map((_, i) => i);
   const ranges = batchRanges(train.count, batchSize, dropLast);
