@@ -1,3 +1,5 @@
+import { checkOneOf } from '../check.js';
+import { MODELS } from './network.js';
 import { partSettings } from './plan.js';
 import type { PartSpec, StudyConfig, SweepOptimizer } from './types.js';
 
@@ -10,6 +12,7 @@ export const OPTIMIZERS: readonly SweepOptimizer[] = ['sgd', 'nesterov', 'adam']
  * images per run (157 steps), validation every 25 steps on 5 000 held-out images, 3 seeds.
  */
 export const DEFAULTS = {
+  model: 'mlp',
   optimizer: 'sgd',
   seeds: [1, 2, 3],
   epochs: 1,
@@ -115,12 +118,17 @@ export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'swe
   check(OPTIMIZERS.includes(optimizer), 'optimizer', `one of ${OPTIMIZERS.join(', ')}`, optimizer);
   const validation = settings.validation ?? DEFAULTS.validation;
   check(isPositiveInteger(validation) && validation < poolSize, 'validation', `a whole number of images in [1, ${poolSize - 1}] (of the ${poolSize} training images)`, validation);
+  const model = checkOneOf('model', settings.model ?? DEFAULTS.model, MODELS);
+  if (model === 'cnn' && settings.layers !== undefined) {
+    throw new RangeError("layers applies to model 'mlp' only; model 'cnn' is mnistCnn(), whose layers are fixed");
+  }
   const config: Omit<StudyConfig, 'threads'> = {
     optimizer,
     momenta: settings.momenta ?? DEFAULT_MOMENTA,
     parts: resolveParts(settings, kind, optimizer),
     seeds: settings.seeds ?? [...DEFAULTS.seeds],
-    layers: settings.layers ?? DEFAULT_LAYERS,
+    model,
+    ...(model === 'mlp' && { layers: settings.layers ?? DEFAULT_LAYERS }),
     epochs: settings.epochs ?? DEFAULTS.epochs,
     batchSize: settings.batchSize ?? DEFAULTS.batchSize,
     evalEvery: settings.evalEvery ?? DEFAULTS.evalEvery,
@@ -139,8 +147,10 @@ export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'swe
     'momenta', 'a non-empty list of numbers in [0, 1)', momenta);
   check(new Set(momenta).size === momenta.length, 'momenta', 'a list without repeats', momenta);
   config.momenta = [...momenta].sort((a, b) => a - b);
-  check(Array.isArray(layers) && layers.length >= 2 && layers.every(isPositiveInteger),
-    'layers', 'a list of at least 2 positive integers (input width first)', layers);
+  if (model === 'mlp') {
+    check(Array.isArray(layers) && layers.length >= 2 && layers.every(isPositiveInteger),
+      'layers', 'a list of at least 2 positive integers (input width first)', layers);
+  }
   check(isPositiveInteger(config.epochs), 'epochs', 'a positive integer', config.epochs);
   check(isPositiveInteger(config.batchSize), 'batchSize', 'a positive integer', config.batchSize);
   check(Array.isArray(seeds) && seeds.length > 0 && seeds.every(Number.isSafeInteger),
