@@ -68,7 +68,7 @@ describe('the demo page in Chromium, served by vite preview', () => {
     runs = await readRuns(page);
 
     expect(errors).toEqual([]);
-    expect(runs.map((run) => [run.config.momentum, run.status, run.error])).toEqual(MOMENTA.map((m) => [m, 'done', undefined]));
+    expect(runs.map((run) => [run.config.model, run.config.momentum, run.status, run.error])).toEqual(MOMENTA.map((m) => ['mlp', m, 'done', undefined]));
     expect(workerUrls.filter((url) => url.includes('train-worker'))).toHaveLength(MOMENTA.length);
     expect(requested.filter((path) => path.startsWith('/mnist/')).sort()).toEqual([...MNIST_GZ].sort());
     for (const run of runs) {
@@ -174,6 +174,30 @@ describe('the demo page in Chromium, served by vite preview', () => {
       await copyFile(screenshot, README_SCREENSHOT);
     }
   });
+
+  it('trains the CNN when the CNN is chosen: loss falling, bit-identical to the same run in Node', async () => {
+    const cnn = { model: 'cnn', momentum: 0.9, nesterov: false, lr: 0.05, steps: 30, batchSize: 32, seed: 3 } as const;
+    const fresh = await browser.newPage();
+    const freshErrors = pageErrors(fresh);
+    try {
+      const query = new URLSearchParams({ momenta: '0.9', lr: String(cnn.lr), steps: String(cnn.steps), batch: String(cnn.batchSize), seed: String(cnn.seed) });
+      await fresh.goto(`${server.url}?${query}`);
+      await waitForDemo(fresh);
+      await fresh.selectOption('#model', 'cnn');
+      await fresh.click('#train');
+      await waitForRunsToFinish(fresh, 180_000);
+      const cnnRuns = await readRuns(fresh);
+      expect(cnnRuns.map((run) => [run.config.model, run.status, run.error])).toEqual([['cnn', 'done', undefined]]);
+      const [run] = cnnRuns as [PageRun];
+      expect(run.losses).toHaveLength(cnn.steps);
+      expect(mean(run.losses.slice(-5))).toBeLessThan(0.5 * mean(run.losses.slice(0, 5)));
+      expect(run.final!.accuracy).toBeGreaterThan(0.7);
+      expect(run.lossBits).toEqual(float64Bits(await nodeMnistRun(mnist.train, cnn)));
+      expect(freshErrors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  }, 240_000);
 });
 
 describe('the MNIST download behind a plain static server (.gz files as they are, as python3 -m http.server serves them)', () => {

@@ -22,7 +22,7 @@ describe('heavyball: usage', () => {
     expect(help.stdout).toMatch(/train \[options\]/);
     const sweepHelp = await run(['sweep', '--help']);
     expect(sweepHelp.code).toBe(0);
-    for (const flag of ['--momenta', '--optimizer', '--lr', '--normalize-lr', '--epochs', '--batch-size', '--seeds', '--workers', '--data', '--limit', '--out']) {
+    for (const flag of ['--momenta', '--optimizer', '--model', '--layers', '--lr', '--normalize-lr', '--epochs', '--batch-size', '--seeds', '--workers', '--data', '--limit', '--out']) {
       expect(sweepHelp.stdout).toContain(flag);
     }
     const version = await run(['--version']);
@@ -46,6 +46,9 @@ describe('heavyball: usage', () => {
     [['train', '--layers', '10,10'], "error: option '--layers <widths>' argument '10,10' is invalid. It must go from 784 (an image's 28 × 28 pixels) to 10 (the digits), e.g. 784,128,10."],
     [['train', '--layers', '784,5'], "error: option '--layers <widths>' argument '784,5' is invalid. It must go from 784 (an image's 28 × 28 pixels) to 10 (the digits), e.g. 784,128,10."],
     [['sweep', '--layers', '784'], "error: option '--layers <widths>' argument '784' is invalid. It must go from 784 (an image's 28 × 28 pixels) to 10 (the digits), e.g. 784,128,10."],
+    [['study', '--model', 'rnn'], "error: option '--model <name>' argument 'rnn' is invalid. Allowed choices are mlp, cnn."],
+    [['train', '--model', 'cnn', '--layers', '784,10'], "error: --layers applies to model 'mlp' only; model 'cnn' is mnistCnn(), whose layers are fixed"],
+    [['sweep', '--model', 'cnn', '--layers', '784,64,10'], "error: --layers applies to model 'mlp' only; model 'cnn' is mnistCnn(), whose layers are fixed"],
     [['train', '--resume', join(tmpdir(), 'no-such-checkpoint.safetensors')], `error: option '--resume <file>' argument '${join(tmpdir(), 'no-such-checkpoint.safetensors')}' is invalid. There is no such file.`],
     [['train', '--resume', tmpdir()], `error: option '--resume <file>' argument '${tmpdir()}' is invalid. It is not a file.`],
     [['train', '--checkpoint-every', '5'], 'error: --checkpoint-every needs --checkpoint <file>'],

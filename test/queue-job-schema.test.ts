@@ -10,6 +10,7 @@ const config: RunConfig = {
   ...BASE_CONFIG,
   heavyball: version,
   data: { name: 'mnist', sha256: 'a'.repeat(64), validation: 200, splitSeed: 0, trainSize: 600 },
+  model: 'mlp',
   layers: [784, 64, 10],
 };
 const job = (change: Record<string, unknown> = {}, configChange: Record<string, unknown> = {}) =>
@@ -47,6 +48,16 @@ describe('a job payload', () => {
     expect(refusal(job({}, { batchSize: 2.5 }))).toBe('malformed job: config.batchSize is out of range: 2.5');
     expect(refusal(job({ limit: 0 }))).toBe('malformed job: limit is out of range: 0');
     expect(refusal(job({}, { data: { ...config.data, sha256: 'xyz' } }))).toBe('malformed job: config.data.sha256 is out of range: "xyz"');
+  });
+
+  it('carries an MLP\'s widths, and none for the CNN', () => {
+    const { layers: _, ...cnn } = { ...config, model: 'cnn' };
+    expect(validateRunJob({ ...job(), config: cnn }, version).config).toEqual(cnn);
+    expect(refusal(job({}, { model: 'cnn' }))).toBe('malformed job: config.layers is not a field of a cnn run');
+    expect(refusal({ ...job(), config: { ...cnn, model: 'mlp' } })).toBe('malformed job: config.layers is missing (an mlp run needs its widths)');
+    expect(refusal(job({}, { model: 'rnn' }))).toBe('malformed job: config.model is out of range: "rnn"');
+    const { model: __, ...unnamed } = config;
+    expect(refusal({ ...job(), config: unnamed })).toBe('malformed job: config.model is missing');
   });
 
   it('is refused when it is not a job, of another format, or of another version', () => {

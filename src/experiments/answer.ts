@@ -1,5 +1,6 @@
 import { accuracyRanking, momentaLabel, speedRanking } from './conclusion.js';
 import { accuracyPercent, count, momentumSymbol, optimizerName, percent, round, wholeSteps, withInterval } from './labels.js';
+import { networkName } from './network.js';
 import type { PartResult, SettingSummary, StudyConfig, StudyResult } from './types.js';
 
 export interface AnswerInput {
@@ -12,7 +13,7 @@ export interface AnswerInput {
 
 function setup({ config, data }: AnswerInput): string {
   const epochs = count(config.epochs, 'epoch');
-  return `${optimizerName(config.optimizer)}, ${config.layers.join('-')} network, ${epochs} of ${data.train} MNIST images `
+  return `${optimizerName(config.optimizer)}, ${networkName(config)}, ${epochs} of ${data.train} MNIST images `
     + `(batch ${config.batchSize}), ${count(config.seeds.length, 'seed')} per setting; speed is the steps to `
     + `${percent(config.targetAccuracy, 1)} accuracy on ${data.validation} held-out validation images, ± the 95% interval.`;
 }

@@ -28,7 +28,8 @@ export function runConfig(config: StudyConfig, data: DataSpec, setting: PlannedS
   return {
     heavyball: version,
     data,
-    layers: config.layers,
+    model: config.model,
+    ...(config.model === 'mlp' && { layers: config.layers }),
     optimizer: config.optimizer,
     momentum: setting.momentum,
     lr: setting.lr,

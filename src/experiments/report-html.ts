@@ -1,5 +1,6 @@
 import { partTitle } from './conclusion.js';
 import { count, momentumLabel, momentumSymbol, optimizerName, percent } from './labels.js';
+import { networkDescription } from './network.js';
 import { EXPLOSION_FACTOR, NEAR_CHANCE, RISE_FACTOR } from './status.js';
 import { tableHeader, tableRows } from './results-table.js';
 import type { PartResult, PartSpec, StudyConfig, StudyResult, SweepOptimizer } from './types.js';
@@ -69,7 +70,7 @@ function configList(result: StudyResult): string {
     ['optimizer', optimizerName(c.optimizer)],
     [c.optimizer === 'adam' ? 'β1 values' : 'momenta', c.momenta.join(', ')],
     ['parts', c.parts.map((part) => partTitle(part, c.optimizer)).join('; ')],
-    ['network', `${c.layers.join('-')} (ReLU between layers)`],
+    ['network', networkDescription(c)],
     ['training', `${count(c.epochs, 'epoch')} of ${result.data.train} images, batch ${c.batchSize}`],
     ['seeds', c.seeds.join(', ')],
     ['data', `${result.data.train} training, ${result.data.validation} validation (held out, split seed ${c.splitSeed}) and ${result.data.test} test images from ${result.data.source}; sha256 ${result.data.sha256.slice(0, 16)}…`],

@@ -6,9 +6,13 @@ import { canonicalJson } from './canonical-json.js';
 import type { RunConfig, RunRecord } from './types.js';
 import { writeTextAtomic } from '../write-file-atomic.js';
 
-/** The stable id of a run: the sha256 of its configuration's canonical JSON, in hex. */
+/**
+ * The stable id of a run: the sha256 of its configuration's canonical JSON, in hex. An MLP's configuration
+ * is hashed without its `model`, as every run was before there were CNNs, so runs stored then keep their ids.
+ */
 export function runId(config: RunConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+  const { model = 'mlp', ...rest } = config;
+  return createHash('sha256').update(canonicalJson(model === 'mlp' ? rest : config)).digest('hex');
 }
 
 /**
@@ -57,7 +61,8 @@ export function directoryRunStore(dir: string): RunStore {
       if (record?.config === undefined || runId(record.config) !== id) {
         throw new RunStoreError('the stored run has another configuration than its name says', file(id));
       }
-      return record;
+      // Runs stored before there were CNNs name no model: they are MLPs.
+      return { ...record, config: { ...record.config, model: record.config.model ?? 'mlp' } };
     },
     async put(id, record) {
       if (runId(record.config) !== id) throw new RangeError(`run ${id} is not the id of the record's configuration`);

@@ -1,5 +1,6 @@
 import { count, percent, round } from './labels.js';
 import { finalMean, smoothLoss } from './metrics.js';
+import { classCount } from './network.js';
 import type { RunRecord, StatusReport } from './types.js';
 
 /**
@@ -53,7 +54,7 @@ export function runStatus(record: RunRecord, smoothing: number): StatusReport {
       };
     }
   }
-  const chance = 1 / record.config.layers[record.config.layers.length - 1]!;
+  const chance = 1 / classCount(record.config);
   const chanceLevel = chance + NEAR_CHANCE * (1 - chance);
   const accuracy = finalMean(record.evaluations, record.config.finalEvaluations, (e) => e.validation.accuracy) ?? 0;
   const nearChance = accuracy < chanceLevel;

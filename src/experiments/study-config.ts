@@ -1,4 +1,5 @@
 import { checkBoolean, checkInteger, checkList, checkNumber, checkOneOf, checkThat, satisfies } from '../check.js';
+import { MODELS } from './network.js';
 import { partSettings } from './plan.js';
 import type { PartSpec, StudyConfig, SweepOptimizer } from './types.js';
 
@@ -11,6 +12,7 @@ export const OPTIMIZERS: readonly SweepOptimizer[] = ['sgd', 'nesterov', 'adam']
  * images per run (157 steps), validation every 25 steps on 5 000 held-out images, 3 seeds.
  */
 export const DEFAULTS = {
+  model: 'mlp',
   optimizer: 'sgd',
   seeds: [1, 2, 3],
   epochs: 1,
@@ -108,12 +110,17 @@ export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'swe
   checkOneOf('optimizer', optimizer, OPTIMIZERS);
   const validation = settings.validation ?? DEFAULTS.validation;
   checkThat(satisfies(validation, { integer: 1 }) && validation < poolSize, 'validation', `a whole number of images in [1, ${poolSize - 1}] (of the ${poolSize} training images)`, validation);
+  const model = checkOneOf('model', settings.model ?? DEFAULTS.model, MODELS);
+  if (model === 'cnn' && settings.layers !== undefined) {
+    throw new RangeError("layers applies to model 'mlp' only; model 'cnn' is mnistCnn(), whose layers are fixed");
+  }
   const config: Omit<StudyConfig, 'threads'> = {
     optimizer,
     momenta: settings.momenta ?? DEFAULT_MOMENTA,
     parts: resolveParts(settings, kind, optimizer),
     seeds: settings.seeds ?? [...DEFAULTS.seeds],
-    layers: settings.layers ?? DEFAULT_LAYERS,
+    model,
+    ...(model === 'mlp' && { layers: settings.layers ?? DEFAULT_LAYERS }),
     epochs: settings.epochs ?? DEFAULTS.epochs,
     batchSize: settings.batchSize ?? DEFAULTS.batchSize,
     evalEvery: settings.evalEvery ?? DEFAULTS.evalEvery,
@@ -130,7 +137,7 @@ export function resolveStudyConfig(settings: StudySettings, kind: 'study' | 'swe
   const { momenta, layers, seeds } = config;
   checkList('momenta', momenta, { number: '[0, 1)' }, { min: 1, unique: true });
   config.momenta = [...momenta].sort((a, b) => a - b);
-  checkList('layers', layers, { integer: 1 }, { min: 2 });
+  if (model === 'mlp') checkList('layers', layers, { integer: 1 }, { min: 2 });
   checkInteger('epochs', config.epochs, 1);
   checkInteger('batchSize', config.batchSize, 1);
   checkList('seeds', seeds, { integer: Number.MIN_SAFE_INTEGER }, { min: 1, unique: true });

@@ -5,6 +5,7 @@ import type { Dataset } from '../data/dataset.js';
 import { loadMnist } from '../data/mnist-node.js';
 import { analyzeRun } from './analysis.js';
 import { dataFingerprint } from './data-fingerprint-node.js';
+import { checkNetworkFits } from './network.js';
 import { partSettings, runConfig } from './plan.js';
 import { runData } from './run-data.js';
 import { directoryRunStore, runId, type RunStore } from './run-store-node.js';
@@ -53,7 +54,7 @@ async function runStudy(kind: 'study' | 'sweep', options: StudyOptions): Promise
   const started = performance.now();
   const loaded = given ?? (await loadMnist({ dir: dataDir, limit }));
   const config = resolveStudyConfig(settings, kind, availableParallelism(), loaded.train.count);
-  checkInputWidth(config.layers, loaded.train);
+  checkNetworkFits(config, loaded.train);
   const sha256 = dataFingerprint(loaded.train, loaded.test);
   const dataSpec = { name: given ? 'given' : 'mnist', sha256, validation: config.validation, splitSeed: config.splitSeed, trainSize: config.trainSize };
   const data = runData(loaded.train, loaded.test, dataSpec);
@@ -123,10 +124,4 @@ async function runStudy(kind: 'study' | 'sweep', options: StudyOptions): Promise
     entries: [...entries.values()],
   });
   return failures.length > 0 ? { ...result, failures } : result;
-}
-
-function checkInputWidth(layers: readonly number[], train: Dataset): void {
-  if (layers[0] !== train.rows * train.cols) {
-    throw new RangeError(`layers must start with the image size ${train.rows} × ${train.cols} = ${train.rows * train.cols}, got ${layers[0]}`);
-  }
 }

@@ -4,6 +4,7 @@ import { version } from '../../package.json';
 import { loadMnist } from '../data/mnist-node.js';
 import { analyzeRun } from './analysis.js';
 import { dataFingerprint } from './data-fingerprint-node.js';
+import { checkNetworkFits } from './network.js';
 import { runConfig } from './plan.js';
 import { runData } from './run-data.js';
 import { resolveStudyConfig } from './study-config.js';
@@ -28,6 +29,7 @@ export async function trainRun(options: TrainOptions = {}): Promise<{ record: Ru
   const { data: given, dataDir, limit, signal, momentum = 0.9, seed = 1, checkpoint, resume, onStart, onProgress, ...settings } = options;
   const loaded = given ?? (await loadMnist({ dir: dataDir, limit }));
   const config = resolveStudyConfig({ ...settings, momenta: [momentum], seeds: [seed] }, 'sweep', availableParallelism(), loaded.train.count);
+  checkNetworkFits(config, loaded.train);
   const part = config.parts[0]!;
   const lr = part.kind === 'fixed' ? part.lr : NaN;
   const dataSpec = {

@@ -1,4 +1,5 @@
 import { count, momentumLabel, optimizerName, percent } from './labels.js';
+import { networkDescription } from './network.js';
 import { escapeHtml, STYLE } from './report-html.js';
 import type { RunAnalysis, RunRecord } from './types.js';
 
@@ -21,7 +22,7 @@ export function trainSummary(record: RunRecord, analysis: RunAnalysis): string {
 export function trainReportHtml(record: RunRecord, analysis: RunAnalysis, charts: { loss: string; accuracy: string }): string {
   const c = record.config;
   const items: [string, string][] = [
-    ['network', `${c.layers.join('-')} (ReLU between layers)`],
+    ['network', networkDescription(c)],
     ['training', `${count(c.epochs, 'epoch')} of ${c.data.trainSize} images, batch ${c.batchSize}, seed ${c.seed}`],
     ['validation', `${c.data.validation} images held out of the training images (split seed ${c.data.splitSeed}), every ${count(c.evalEvery, 'step')}`],
     ['engine', `${c.backend}${c.backend === 'wasm' ? ` (${c.simd} SIMD)` : ''}`],

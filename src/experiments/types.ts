@@ -1,3 +1,5 @@
+import type { ModelName } from './network.js';
+
 /** The optimizer whose momentum a study varies: SGD's `momentum` (plain or Nesterov) or Adam's `betas[0]`. */
 export type SweepOptimizer = 'sgd' | 'nesterov' | 'adam';
 
@@ -22,8 +24,10 @@ export interface RunConfig {
   /** The library version that trains it (a different version may round differently). */
   heavyball: string;
   data: DataSpec;
-  /** Layer widths, input first: [784, 256, 128, 10] is 784→256→ReLU→128→ReLU→10. */
-  layers: number[];
+  /** The network: an MLP of `layers`, or the default CNN for MNIST (`mnistCnn()`). */
+  model: ModelName;
+  /** The MLP's layer widths, input first: [784, 256, 128, 10] is 784→256→ReLU→128→ReLU→10; absent for the CNN. */
+  layers?: number[];
   optimizer: SweepOptimizer;
   momentum: number;
   lr: number;
@@ -159,7 +163,10 @@ export interface StudyConfig extends AnalysisSettings {
   momenta: number[];
   parts: PartSpec[];
   seeds: number[];
-  layers: number[];
+  /** The network every run trains (see RunConfig). */
+  model: ModelName;
+  /** The MLP's layer widths (absent for the CNN). */
+  layers?: number[];
   epochs: number;
   batchSize: number;
   evalEvery: number;

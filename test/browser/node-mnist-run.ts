@@ -1,6 +1,8 @@
-import { createEngine, fit, linear, relu, SGD, sequential, type Dataset } from 'heavyball';
+import { createEngine, fit, linear, mnistCnn, relu, SGD, sequential, type Dataset } from 'heavyball';
 
 export interface MnistRunSettings {
+  /** Default: the MLP. */
+  model?: 'mlp' | 'cnn';
   momentum: number;
   nesterov: boolean;
   lr: number;
@@ -11,14 +13,15 @@ export interface MnistRunSettings {
 
 /**
  * The demo's training run done in Node with heavyball's Node build, written from the public API alone:
- * the MLP 784-256-128-10 seeded with `seed`, SGD, `fit` shuffling with `seed`, stopped after `steps` steps.
+ * the MLP 784-256-128-10 (or the CNN mnistCnn) seeded with `seed`, SGD, `fit` shuffling with `seed`, stopped after `steps` steps.
  * Returns each step's loss.
  */
 export async function nodeMnistRun(train: Dataset, settings: MnistRunSettings): Promise<number[]> {
-  const { momentum, nesterov, lr, steps, batchSize, seed } = settings;
+  const { model: network = 'mlp', momentum, nesterov, lr, steps, batchSize, seed } = settings;
   const engine = await createEngine();
   try {
-    const model = sequential(engine, [linear(784, 256), relu(), linear(256, 128), relu(), linear(128, 10)], { seed, maxBatch: batchSize });
+    const layers = network === 'cnn' ? mnistCnn() : [linear(784, 256), relu(), linear(256, 128), relu(), linear(128, 10)];
+    const model = sequential(engine, layers, { seed, maxBatch: batchSize, inputShape: train });
     const optimizer = new SGD(model.parameters(), { lr, momentum, nesterov });
     const stop = new AbortController();
     const losses: number[] = [];

@@ -3,6 +3,7 @@ import type { Evaluation, RunConfig, RunRecord } from '../../src/experiments/typ
 export const BASE_CONFIG: RunConfig = {
   heavyball: 'test',
   data: { name: 'synthetic', sha256: '0', validation: 100, splitSeed: 0, trainSize: 1000 },
+  model: 'mlp',
   layers: [784, 10],
   optimizer: 'sgd',
   momentum: 0.9,

@@ -9,6 +9,7 @@ const query = new URLSearchParams(location.search);
 
 const mnist = new MnistPanel({
   form: {
+    model: byId('model'),
     momenta: byId('momenta'),
     nesterov: byId('nesterov'),
     lr: byId('lr'),

@@ -1,4 +1,5 @@
 // What a queued job carries, and the check every job passes before a worker does anything with it.
+import { MODELS } from '../network.js';
 import { OPTIMIZERS } from '../study-config.js';
 import type { RunConfig } from '../types.js';
 
@@ -43,7 +44,9 @@ const DATA: Record<string, Check> = {
 const CONFIG: Record<string, Check> = {
   heavyball: (x) => typeof x === 'string' && /^\d+\.\d+\.\d+[\w.+-]*$/.test(x),
   data: (x) => isObject(x) && (fields(x, DATA, 'config.data.') ?? true),
-  layers: (x) => Array.isArray(x) && x.length >= 2 && x.length <= 32 && x.every(integerIn(1, MAX_WIDTH)),
+  model: oneOf(...MODELS),
+  // An MLP's widths; a CNN's run has none (checked in validateRunJob).
+  layers: (x) => x === undefined || (Array.isArray(x) && x.length >= 2 && x.length <= 32 && x.every(integerIn(1, MAX_WIDTH))),
   optimizer: oneOf(...OPTIMIZERS),
   momentum: (x) => typeof x === 'number' && x >= 0 && x < 1,
   lr: (x) => typeof x === 'number' && Number.isFinite(x) && x > 0,
@@ -60,11 +63,19 @@ const CONFIG: Record<string, Check> = {
 function fields(value: Record<string, unknown>, schema: Record<string, Check>, prefix: string): string | undefined {
   for (const key of Object.keys(value)) if (!(key in schema)) return `${prefix}${key} is not a field of a run`;
   for (const [key, check] of Object.entries(schema)) {
-    if (!(key in value)) return `${prefix}${key} is missing`;
+    // A field whose check takes undefined may be left out.
+    if (!(key in value) && check(undefined) !== true) return `${prefix}${key} is missing`;
     const fits = check(value[key]);
     if (typeof fits === 'string') return fits;
     if (!fits) return `${prefix}${key} is out of range: ${JSON.stringify(value[key])?.slice(0, 80)}`;
   }
+  return undefined;
+}
+
+/** An MLP's run needs its layer widths; a CNN's has none. */
+function networkProblem(config: Record<string, unknown>): string | undefined {
+  if (config.model === 'mlp' && config.layers === undefined) return 'config.layers is missing (an mlp run needs its widths)';
+  if (config.model !== 'mlp' && config.layers !== undefined) return `config.layers is not a field of a ${config.model} run`;
   return undefined;
 }
 
@@ -78,7 +89,8 @@ export function validateRunJob(payload: unknown, version: string): RunJob {
     throw new JobPayloadError(`the job's format is ${JSON.stringify(payload.format)?.slice(0, 40)}, this worker takes ${JOB_FORMAT}`);
   }
   const problem = fields(payload, { format: () => true, config: isObject, limit: (x) => x === null || integerIn(1, 1e7)(x) }, '')
-    ?? fields(payload.config as Record<string, unknown>, CONFIG, 'config.');
+    ?? fields(payload.config as Record<string, unknown>, CONFIG, 'config.')
+    ?? networkProblem(payload.config as Record<string, unknown>);
   if (problem) throw new JobPayloadError(`malformed job: ${problem}`);
   const config = payload.config as unknown as RunConfig;
   if (config.heavyball !== version) {

@@ -1,8 +1,13 @@
 // The messages between the page and a training worker (one worker trains one run).
 import type { MnistBytes } from './mnist-download';
 
-/** One training run: the reference MLP 784-256-128-10 trained by SGD on MNIST. */
+/** The networks the page trains: the reference MLP 784-256-128-10, or heavyball's default CNN (mnistCnn). */
+export const MODELS = ['mlp', 'cnn'] as const;
+export type Model = (typeof MODELS)[number];
+
+/** One training run: a network trained by SGD on MNIST. */
 export interface RunConfig {
+  model: Model;
   momentum: number;
   nesterov: boolean;
   lr: number;

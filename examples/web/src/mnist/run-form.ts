@@ -1,8 +1,9 @@
-import type { RunConfig } from './protocol';
+import { type Model, MODELS, type RunConfig } from './protocol';
 
 export const MAX_RUNS = 6;
 
 export interface RunForm {
+  model: HTMLSelectElement;
   momenta: HTMLInputElement;
   nesterov: HTMLInputElement;
   lr: HTMLInputElement;
@@ -11,9 +12,9 @@ export interface RunForm {
   seed: HTMLInputElement;
 }
 
-/** Fills the form from the page's query string (?momenta=0,0.9&lr=0.05&steps=300&batch=128&seed=1&nesterov=1). */
+/** Fills the form from the page's query string (?model=cnn&momenta=0,0.9&lr=0.05&steps=300&batch=128&seed=1&nesterov=1). */
 export function fillFromQuery(form: RunForm, query: URLSearchParams): void {
-  const fields: [keyof RunForm, string][] = [['momenta', 'momenta'], ['lr', 'lr'], ['steps', 'steps'], ['batchSize', 'batch'], ['seed', 'seed']];
+  const fields: [keyof RunForm, string][] = [['model', 'model'], ['momenta', 'momenta'], ['lr', 'lr'], ['steps', 'steps'], ['batchSize', 'batch'], ['seed', 'seed']];
   for (const [field, name] of fields) {
     const value = query.get(name);
     if (value !== null) form[field].value = value;
@@ -23,6 +24,8 @@ export function fillFromQuery(form: RunForm, query: URLSearchParams): void {
 
 /** One config per momentum listed, or a message saying which field is wrong. */
 export function readRunForm(form: RunForm): RunConfig[] | string {
+  const model = form.model.value as Model;
+  if (!MODELS.includes(model)) return `the network must be one of ${MODELS.join(', ')}`;
   const momenta = [...new Set(form.momenta.value.split(/[\s,]+/).filter(Boolean).map(Number))];
   if (momenta.length === 0) return 'list at least one momentum, e.g. 0, 0.9';
   if (momenta.length > MAX_RUNS) return `at most ${MAX_RUNS} momenta at once`;
@@ -38,6 +41,6 @@ export function readRunForm(form: RunForm): RunConfig[] | string {
   const evaluateEvery = Math.max(25, Math.round(steps / 10));
   // Nesterov needs momentum > 0: β = 0 is plain SGD either way.
   return momenta.map((momentum) => ({
-    momentum, nesterov: form.nesterov.checked && momentum > 0, lr, steps, batchSize, seed, evaluateEvery,
+    model, momentum, nesterov: form.nesterov.checked && momentum > 0, lr, steps, batchSize, seed, evaluateEvery,
   }));
 }

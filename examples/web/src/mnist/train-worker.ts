@@ -1,6 +1,6 @@
 // A Web Worker that trains one run on MNIST, so the page stays responsive, and then answers predictions.
 import {
-  createEngine, datasetFromIdx, evaluate, fit, MNIST_FILES, parseIdxAsync, SGD, sequential, type Sequential,
+  createEngine, datasetFromIdx, evaluate, fit, MNIST_FILES, mnistCnn, parseIdxAsync, SGD, sequential, type Sequential,
 } from 'heavyball';
 import type { MnistBytes } from './mnist-download';
 import type { Evaluation, FromWorker, RunConfig, ToWorker } from './protocol';
@@ -48,7 +48,9 @@ async function train(config: RunConfig, mnist: MnistBytes): Promise<void> {
 
   const started = performance.now();
   const engine = await createEngine({ threads: config.threads });
-  const net = sequential(engine, REFERENCE_MLP, { seed: config.seed, maxBatch: config.batchSize });
+  const layers = config.model === 'cnn' ? mnistCnn() : REFERENCE_MLP;
+  // The images' rows × cols: [784] into the MLP, [1, 28, 28] into the CNN.
+  const net = sequential(engine, layers, { seed: config.seed, maxBatch: config.batchSize, inputShape: trainSet });
   model = net;
   const optimizer = new SGD(net.parameters(), { lr: config.lr, momentum: config.momentum, nesterov: config.nesterov });
   const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
