@@ -330,15 +330,39 @@ function microKernelHalf(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, ro
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-/** One row of the write-back: its two halves. */
+/**
+ * One row of the write-back: alpha·acc (+ beta·C, never reading C when beta = 0) (+ bias) (+ the row's
+ * bias) (ReLU). Both halves are loaded and stored at one address with offsets 0 and 16: that is how V8's
+ * revectorizer (Node ≥ 24) finds the pair to fuse into one 256-bit operation, and from those stores it
+ * fuses the whole micro-kernel. Written as two calls of writeLanes, the kernel ran 35% slower there.
+ */
 // @ts-ignore: decorator
 @inline function writeRow(c: usize, acc0: v128, acc1: v128, alpha: v128, beta: f32, bias: usize, rowBias: usize,
   relu: i32): void {
-  writeLanes(c, acc0, alpha, beta, bias, rowBias, relu);
-  writeLanes(c + 16, acc1, alpha, beta, bias != 0 ? bias + 16 : 0, rowBias, relu);
+  let v0 = f32x4.mul(alpha, acc0), v1 = f32x4.mul(alpha, acc1);
+  if (beta != 0) {
+    const vb = f32x4.splat(beta);
+    v0 = f32x4.add(v0, f32x4.mul(vb, v128.load(c)));
+    v1 = f32x4.add(v1, f32x4.mul(vb, v128.load(c, 16)));
+  }
+  if (bias != 0) {
+    v0 = f32x4.add(v0, v128.load(bias));
+    v1 = f32x4.add(v1, v128.load(bias, 16));
+  }
+  if (rowBias != 0) {
+    const vr = v128.load32_splat(rowBias);
+    v0 = f32x4.add(v0, vr);
+    v1 = f32x4.add(v1, vr);
+  }
+  if (relu) {
+    v0 = reluLanes(v0);
+    v1 = reluLanes(v1);
+  }
+  v128.store(c, v0);
+  v128.store(c, v1, 16);
 }
 
-/** Four floats of the write-back: alpha·acc (+ beta·C, never reading C when beta = 0) (+ bias) (+ the row's bias) (ReLU). */
+/** writeRow for the half-width kernel's four floats. */
 // @ts-ignore: decorator
 @inline function writeLanes(c: usize, acc: v128, alpha: v128, beta: f32, bias: usize, rowBias: usize, relu: i32): void {
   let v = f32x4.mul(alpha, acc);
