@@ -19,6 +19,7 @@ import { trainRun } from '../src/experiments/train-node.js';
 import type { RunConfig, RunRecord } from '../src/experiments/types.js';
 import { syntheticRecord } from './helpers/study-records.js';
 import { mlp } from '../src/experiments/network.js';
+import { mnistCnn } from '../src/nn/mnist-cnn.js';
 import { sequential } from '../src/nn/sequential.js';
 import { type Schedule, schedules } from '../src/optim/schedules.js';
 import { SGD } from '../src/optim/sgd.js';
@@ -27,19 +28,20 @@ import { runCli } from './helpers/run-cli.js';
 
 // 300 training images: 50 held out for validation, 250 trained on in batches of 50: 5 steps an epoch, 10 in all.
 const LAYERS = [784, 32, 10];
-const small = ['--limit', '300', '--validation-size', '50', '--epochs', '2', '--batch-size', '50', '--eval-every', '2', '--layers', LAYERS.join(','), '--lr', '0.2'];
+const slice = ['--limit', '300', '--validation-size', '50', '--batch-size', '50', '--eval-every', '2', '--lr', '0.2'];
+const small = [...slice, '--epochs', '2', '--layers', LAYERS.join(',')];
 const TOTAL_STEPS = 10;
 const temp = () => mkdtemp(join(tmpdir(), 'heavyball-schedule-'));
 const readRecord = async (dir: string) => (JSON.parse(await readFile(join(dir, 'train.json'), 'utf8')) as { record: RunRecord }).record;
 
 /** The same run written with the library: the CLI's data split, network, optimizer, seed, and `schedule`. */
-async function libraryLosses(schedule?: Schedule): Promise<{ loss: number[]; lr: number[] }> {
+async function libraryLosses(schedule?: Schedule, layers = mlp(LAYERS), epochs = 2): Promise<{ loss: number[]; lr: number[] }> {
   const { train, test } = await loadMnist({ limit: 300 });
   const data = runData(train, test, { validation: 50, splitSeed: 0, trainSize: 250 });
   const engine = await createEngine();
   try {
-    const model = sequential(engine, mlp(LAYERS), { seed: 1, maxBatch: 50 });
-    const history = await fit(model, new SGD(model.parameters(), { lr: 0.2, momentum: 0.9 }), data.train, { epochs: 2, batchSize: 50, seed: 1, schedule });
+    const model = sequential(engine, layers, { seed: 1, maxBatch: 50, inputShape: data.train });
+    const history = await fit(model, new SGD(model.parameters(), { lr: 0.2, momentum: 0.9 }), data.train, { epochs, batchSize: 50, seed: 1, schedule });
     return { loss: history.steps.map((s) => s.loss), lr: history.steps.map((s) => s.lr) };
   } finally {
     engine.dispose();
@@ -65,6 +67,14 @@ describe('heavyball train --schedule cosine', () => {
     const constant = await libraryLosses();
     expect(record.loss.slice(2)).not.toEqual(constant.loss.slice(2));
     expect(await readFile(join(out, 'train.html'), 'utf8')).toContain('<title>Training run: SGD with momentum, μ = 0.9, lr 0.2 (cosine to 0), on MNIST</title>');
+  });
+
+  it('on the CNN too (docs/cnn.md\'s recipe): the losses of fit with the cosine over the run\'s 5 steps', async () => {
+    const out = await temp();
+    const { code, stderr } = await runCli(['train', '--model', 'cnn', ...slice, '--epochs', '1', '--schedule', 'cosine', '--out', out]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((await readRecord(out)).loss).toEqual((await libraryLosses(schedules.cosine({ lr: 0.2, tMax: 5 }), mnistCnn(), 1)).loss);
   });
 
   it('without --schedule (or with constant) trains at --lr throughout, as before', async () => {
