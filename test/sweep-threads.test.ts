@@ -89,7 +89,7 @@ describe('a run', () => {
     const spec = { validation: 50, splitSeed: 0, trainSize: 250 };
     const config: RunConfig = {
       heavyball: '0', data: { name: 'mnist', sha256: '', ...spec }, model: 'mlp', layers: [784, 16, 10], optimizer: 'sgd', momentum: 0.9,
-      lr: 0.1, epochs: 1, batchSize: 50, seed: 1, evalEvery: 5, finalEvaluations: 1, backend: 'wasm', simd: 'standard',
+      lr: 0.1, schedule: 'constant', epochs: 1, batchSize: 50, seed: 1, evalEvery: 5, finalEvaluations: 1, backend: 'wasm', simd: 'standard',
     };
     await expect(runSetting(config, runData(train, test, spec), { threads: 0 })).rejects.toThrow(/threads must be an integer in \[1, 256\], got 0/);
     const one = await runSetting(config, runData(train, test, spec), { threads: 1 });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { version } from '../../package.json';
+import { LR_SCHEDULES, type LrScheduleName } from '../experiments/lr-schedule.js';
 import { resolveStudyConfig } from '../experiments/study-config.js';
 import type { StudyOptions } from '../experiments/study-node.js';
 import { addCommonOptions, addManyRunOptions, type CommonFlags, commonStudyOptions, type ManyRunFlags, manyRunOptions } from './options.js';
@@ -34,6 +35,7 @@ interface SweepFlags extends ManyRunFlags {
 interface TrainFlags extends CommonFlags {
   momentum: number;
   seed: number;
+  schedule: LrScheduleName;
   checkpoint?: string;
   checkpointEvery: number;
   resume?: string;
@@ -89,6 +91,8 @@ function program(io: CliIo, done: (code: number) => void): Command {
     .option('--lr <rate>', 'learning rate (default: 0.1 for sgd and nesterov, 0.001 for adam)', positiveNumber)
     .option('--momentum <μ>', 'momentum (adam: betas[0])', momentum, 0.9)
     .option('--seed <n>', 'seed of the initial weights and the batch order', integer, 1)
+    .addOption(new Option('--schedule <name>', 'the lr schedule: constant (--lr at every step) or cosine (annealed from --lr to 0 over the run\'s steps); study and sweep keep a constant lr, as their parts set the step size')
+      .choices(LR_SCHEDULES).default('constant'))
     .option('--checkpoint <file>', 'save the run to this safetensors file every --checkpoint-every steps')
     .option('--checkpoint-every <steps>', 'steps between checkpoints', positiveInteger, 500)
     .option('--resume <file>', 'continue the run saved in this checkpoint (give the flags it was started with)', existingFile);
@@ -102,6 +106,7 @@ function program(io: CliIo, done: (code: number) => void): Command {
       ...common,
       momentum: flags.momentum,
       seed: flags.seed,
+      schedule: flags.schedule,
       checkpoint: flags.checkpoint === undefined ? undefined : { path: resolve(flags.checkpoint), every: flags.checkpointEvery },
       resume: flags.resume === undefined ? undefined : resolve(flags.resume),
     }, flags.out, io));

@@ -1,5 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { count, momentumLabel, percent } from '../experiments/labels.js';
+import { lrLabel } from '../experiments/lr-schedule.js';
 import type { RunConfig, RunEntry, RunProgress, SweepOptimizer } from '../experiments/types.js';
 
 /** Where the command prints: a stream, which may be a terminal. */
@@ -34,7 +35,7 @@ export interface ResumedAt {
 }
 
 function runName(optimizer: SweepOptimizer, config: RunConfig): string {
-  return `${momentumLabel(optimizer, config.momentum)}, lr ${rate(config.lr)}, seed ${config.seed}`;
+  return `${momentumLabel(optimizer, config.momentum)}, ${lrLabel(config, rate)}, seed ${config.seed}`;
 }
 
 /** How a run begins: "started", or where it resumed. */

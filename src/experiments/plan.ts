@@ -33,6 +33,8 @@ export function runConfig(config: StudyConfig, data: DataSpec, setting: PlannedS
     optimizer: config.optimizer,
     momentum: setting.momentum,
     lr: setting.lr,
+    // A study's parts set each run's step size: its lr holds for the whole run.
+    schedule: 'constant',
     epochs: config.epochs,
     batchSize: config.batchSize,
     seed,

@@ -9,6 +9,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { evaluate } from '../train/evaluate.js';
 import { fit } from '../train/fit.js';
+import { runSchedule } from './lr-schedule.js';
 import { finiteOrNull } from './metrics.js';
 import { networkLayers } from './network.js';
 import type { Evaluation, RunConfig, RunProgress, RunRecord, Score } from './types.js';
@@ -100,6 +101,8 @@ export async function runSetting(config: RunConfig, data: RunData, hooks: RunHoo
       epochs,
       batchSize,
       seed,
+      // A pure function of the global step, so a resumed run continues it from the checkpoint's step.
+      schedule: runSchedule(config, totalSteps),
       signal: hooks.signal,
       resume,
       checkpoint: checkpoint && { every: checkpoint.every, save: (c) => checkpoint.save(checkpoint.path, c) },

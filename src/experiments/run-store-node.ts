@@ -8,11 +8,13 @@ import { writeTextAtomic } from '../write-file-atomic.js';
 
 /**
  * The stable id of a run: the sha256 of its configuration's canonical JSON, in hex. An MLP's configuration
- * is hashed without its `model`, as every run was before there were CNNs, so runs stored then keep their ids.
+ * is hashed without its `model`, and a constant lr's without its `schedule`, as every run was before there
+ * were CNNs and schedules, so runs stored then keep their ids.
  */
 export function runId(config: RunConfig): string {
-  const { model = 'mlp', ...rest } = config;
-  return createHash('sha256').update(canonicalJson(model === 'mlp' ? rest : config)).digest('hex');
+  const { model = 'mlp', schedule = 'constant', ...rest } = config;
+  const hashed = { ...rest, ...(model !== 'mlp' && { model }), ...(schedule !== 'constant' && { schedule }) };
+  return createHash('sha256').update(canonicalJson(hashed)).digest('hex');
 }
 
 /**
@@ -61,8 +63,8 @@ export function directoryRunStore(dir: string): RunStore {
       if (record?.config === undefined || runId(record.config) !== id) {
         throw new RunStoreError('the stored run has another configuration than its name says', file(id));
       }
-      // Runs stored before there were CNNs name no model: they are MLPs.
-      return { ...record, config: { ...record.config, model: record.config.model ?? 'mlp' } };
+      // Runs stored before there were CNNs and schedules name neither: they are MLPs at a constant lr.
+      return { ...record, config: { ...record.config, model: record.config.model ?? 'mlp', schedule: record.config.schedule ?? 'constant' } };
     },
     async put(id, record) {
       if (runId(record.config) !== id) throw new RangeError(`run ${id} is not the id of the record's configuration`);

@@ -2,8 +2,10 @@
 import { availableParallelism } from 'node:os';
 import { version } from '../../package.json';
 import { loadMnist } from '../data/mnist-node.js';
+import { checkOneOf } from '../check.js';
 import { analyzeRun } from './analysis.js';
 import { dataFingerprint } from './data-fingerprint-node.js';
+import { LR_SCHEDULES, type LrScheduleName } from './lr-schedule.js';
 import { checkNetworkFits } from './network.js';
 import { runConfig } from './plan.js';
 import { runData } from './run-data.js';
@@ -16,6 +18,8 @@ import { sweepWorkerUrl } from './worker-script-node.js';
 export interface TrainOptions extends Omit<StudyOptions, 'momenta' | 'seeds' | 'lrs' | 'sameStep' | 'step' | 'store' | 'onPlan' | 'onResult' | 'onStart' | 'onProgress'> {
   momentum?: number;
   seed?: number;
+  /** The lr at every step (default), or cosine annealing from `lr` to 0 over the run's steps. */
+  schedule?: LrScheduleName;
   /** Save the run to this safetensors file every `every` steps. */
   checkpoint?: { path: string; every: number };
   /** Continue the run saved in this checkpoint file. */
@@ -26,7 +30,8 @@ export interface TrainOptions extends Omit<StudyOptions, 'momenta' | 'seeds' | '
 
 /** Trains one network (momentum 0.9, seed 1 by default); null when stopped by `signal`. */
 export async function trainRun(options: TrainOptions = {}): Promise<{ record: RunRecord; analysis: RunAnalysis } | null> {
-  const { data: given, dataDir, limit, signal, momentum = 0.9, seed = 1, checkpoint, resume, onStart, onProgress, ...settings } = options;
+  const { data: given, dataDir, limit, signal, momentum = 0.9, seed = 1, schedule = 'constant', checkpoint, resume, onStart, onProgress, ...settings } = options;
+  checkOneOf('schedule', schedule, LR_SCHEDULES);
   const loaded = given ?? (await loadMnist({ dir: dataDir, limit }));
   const config = resolveStudyConfig({ ...settings, momenta: [momentum], seeds: [seed] }, 'sweep', availableParallelism(), loaded.train.count);
   checkNetworkFits(config, loaded.train);
@@ -36,7 +41,7 @@ export async function trainRun(options: TrainOptions = {}): Promise<{ record: Ru
     name: given ? 'given' : 'mnist', sha256: dataFingerprint(loaded.train, loaded.test),
     validation: config.validation, splitSeed: config.splitSeed, trainSize: config.trainSize,
   };
-  const run = runConfig(config, dataSpec, { momentum, lr }, seed, version);
+  const run: RunConfig = { ...runConfig(config, dataSpec, { momentum, lr }, seed, version), schedule };
   let record: RunRecord | null = null;
   await runJobs(await sweepWorkerUrl(), runData(loaded.train, loaded.test, dataSpec), [{ config: run, threads: config.threads, checkpoint, resume }], 1, signal, {
     onStart: () => onStart?.(run),

@@ -1,10 +1,11 @@
 import { count, momentumLabel, optimizerName, percent } from './labels.js';
+import { lrLabel } from './lr-schedule.js';
 import { networkDescription } from './network.js';
 import { escapeHtml, STYLE } from './report-html.js';
 import type { RunAnalysis, RunRecord } from './types.js';
 
 export function trainTitle(record: RunRecord): string {
-  return `Training run: ${optimizerName(record.config.optimizer)}, ${momentumLabel(record.config.optimizer, record.config.momentum)}, lr ${record.config.lr}, on MNIST`;
+  return `Training run: ${optimizerName(record.config.optimizer)}, ${momentumLabel(record.config.optimizer, record.config.momentum)}, ${lrLabel(record.config)}, on MNIST`;
 }
 
 /** One paragraph on one run: its status, accuracy and length. */

@@ -1,3 +1,4 @@
+import type { LrScheduleName } from './lr-schedule.js';
 import type { ModelName } from './network.js';
 
 /** The optimizer whose momentum a study varies: SGD's `momentum` (plain or Nesterov) or Adam's `betas[0]`. */
@@ -31,6 +32,8 @@ export interface RunConfig {
   optimizer: SweepOptimizer;
   momentum: number;
   lr: number;
+  /** The lr at every step (`constant`, every study's run), or annealed from `lr` to 0 over the run (`cosine`). */
+  schedule: LrScheduleName;
   epochs: number;
   batchSize: number;
   /** Seeds the initial weights and the batch order: runs with the same seed differ only in lr and momentum. */

@@ -8,6 +8,7 @@ export const BASE_CONFIG: RunConfig = {
   optimizer: 'sgd',
   momentum: 0.9,
   lr: 0.1,
+  schedule: 'constant',
   epochs: 1,
   batchSize: 10,
   seed: 1,

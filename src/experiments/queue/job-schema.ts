@@ -1,4 +1,5 @@
 // What a queued job carries, and the check every job passes before a worker does anything with it.
+import { LR_SCHEDULES } from '../lr-schedule.js';
 import { MODELS } from '../network.js';
 import { OPTIMIZERS } from '../study-config.js';
 import type { RunConfig } from '../types.js';
@@ -50,6 +51,7 @@ const CONFIG: Record<string, Check> = {
   optimizer: oneOf(...OPTIMIZERS),
   momentum: (x) => typeof x === 'number' && x >= 0 && x < 1,
   lr: (x) => typeof x === 'number' && Number.isFinite(x) && x > 0,
+  schedule: oneOf(...LR_SCHEDULES),
   epochs: integerIn(1, 10_000),
   batchSize: integerIn(1, MAX_WIDTH),
   seed: anyInteger,
