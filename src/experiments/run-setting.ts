@@ -15,10 +15,12 @@ import { networkLayers } from './network.js';
 import type { Evaluation, RunConfig, RunProgress, RunRecord, Score } from './types.js';
 
 /**
- * Rows per forward pass of the evaluations: the CNN's model takes 30 times the MLP's memory per row (its
- * evaluation copy would take 103 MiB at 500 rows, 22 MiB at 100), so it evaluates fewer rows at once.
+ * Rows per forward pass of the evaluations: the CNN's activations take 30 times the MLP's memory per row
+ * (103 MiB at 500 rows, 22 MiB at 100), so it evaluates fewer rows at once.
  */
 const EVAL_BATCH = { mlp: 500, cnn: 100 };
+/** The checkpoint metadata entry that names a run's lr schedule, so that a resume cannot silently switch it. */
+const SCHEDULE_KEY = 'heavyball-train.schedule';
 /** At most this often a run reports progress. */
 const PROGRESS_EVERY_MS = 100;
 
@@ -41,7 +43,10 @@ export interface SingleRunFiles {
   /** Save the run to `path` every `every` steps. */
   checkpoint?: { path: string; every: number; save(path: string, input: CheckpointInput): Promise<void> };
   /** Continue the run saved in `path` (evaluations before it are not in the checkpoint, so not in the record). */
-  resume?: { path: string; load(path: string, into: { model: Sequential; optimizer: Optimizer }): Promise<Resume> };
+  resume?: {
+    path: string;
+    load(path: string, into: { model: Sequential; optimizer: Optimizer }): Promise<Resume & { metadata?: Record<string, string> }>;
+  };
 }
 
 export interface RunHooks {
@@ -67,9 +72,10 @@ export async function runSetting(config: RunConfig, data: RunData, hooks: RunHoo
   try {
     const layers = networkLayers(config);
     // The images' rows × cols: [rows·cols] into the MLP, [1, rows, cols] into the CNN.
-    const model = sequential(engine, layers, { seed, maxBatch: batchSize, inputShape: train });
+    // Room for the evaluations' batches too: they run on the training model itself, between its steps.
+    const evalBatch = EVAL_BATCH[config.model];
+    const model = sequential(engine, layers, { seed, maxBatch: Math.max(batchSize, evalBatch), inputShape: train });
     const optimizer = createOptimizer(config, model.parameters());
-    const evalModel = sequential(engine, layers, { seed, maxBatch: EVAL_BATCH[config.model], inputShape: train });
     const stepsPerEpoch = Math.ceil(train.count / batchSize);
     const totalSteps = epochs * stepsPerEpoch;
     const evalSteps = evaluationSteps(totalSteps, evalEvery);
@@ -77,16 +83,19 @@ export async function runSetting(config: RunConfig, data: RunData, hooks: RunHoo
     const testFrom = evalSteps[Math.max(1, evalSteps.length - finalEvaluations)]!;
     const evaluations: Evaluation[] = [];
     const evaluateAt = (step: number, withTest: boolean) => {
-      copyWeights(model, evalModel);
       evaluations.push({
         step,
         epoch: step / stepsPerEpoch,
-        validation: score(evalModel, validation),
-        test: withTest ? score(evalModel, test) : null,
+        validation: score(model, validation, evalBatch),
+        test: withTest ? score(model, test, evalBatch) : null,
       });
     };
 
     const resume = hooks.files?.resume && (await hooks.files.resume.load(hooks.files.resume.path, { model, optimizer }));
+    const savedSchedule = resume?.metadata?.[SCHEDULE_KEY];
+    if (savedSchedule !== undefined && savedSchedule !== config.schedule) {
+      throw new RangeError(`${hooks.files!.resume!.path} was trained with --schedule ${savedSchedule}: resume it with the same schedule, not ${config.schedule}`);
+    }
     let updates = resume?.step ?? 0;
     if (updates === 0) evaluateAt(0, false);
     // Evaluating right after an update, whatever fit's onStep timing: the optimizer is wrapped.
@@ -105,7 +114,10 @@ export async function runSetting(config: RunConfig, data: RunData, hooks: RunHoo
       schedule: runSchedule(config, totalSteps),
       signal: hooks.signal,
       resume,
-      checkpoint: checkpoint && { every: checkpoint.every, save: (c) => checkpoint.save(checkpoint.path, c) },
+      checkpoint: checkpoint && {
+        every: checkpoint.every,
+        save: (c) => checkpoint.save(checkpoint.path, { ...c, metadata: { [SCHEDULE_KEY]: config.schedule } }),
+      },
       onStep: ({ step, loss }) => {
         if (performance.now() - lastReport < PROGRESS_EVERY_MS && step + 1 < totalSteps) return;
         lastReport = performance.now();
@@ -158,13 +170,7 @@ function afterEachStep(optimizer: Optimizer, after: () => void): Optimizer {
   };
 }
 
-/** Evaluations run on a copy of the weights, so the training model's buffers (its last batch) stay untouched. */
-function copyWeights(model: Sequential, copy: Sequential): void {
-  const from = model.parameters();
-  copy.parameters().forEach((p, i) => p.data.set(from[i]!.data));
-}
-
-function score(model: Sequential, data: Dataset): Score {
-  const { loss, accuracy } = evaluate(model, data);
+function score(model: Sequential, data: Dataset, batchSize: number): Score {
+  const { loss, accuracy } = evaluate(model, data, { batchSize });
   return { loss: finiteOrNull(loss), accuracy };
 }
