@@ -11,7 +11,7 @@ import * as control from '../src/engine/threads/control.js';
 import { KernelWorkerError } from '../src/engine/threads/pool.js';
 import { MIN_THREADED_MACS } from '../src/engine/threads/split.js';
 import { nodeWorkerSource } from '../src/engine/threads/worker.js';
-import { linear, relu } from '../src/nn/layers.js';
+import { type LayerSpec, linear, relu } from '../src/nn/layers.js';
 import { mnistCnn } from '../src/nn/mnist-cnn.js';
 import { sequential } from '../src/nn/sequential.js';
 import { SGD } from '../src/optim/sgd.js';
@@ -183,51 +183,43 @@ describe('threads give the bits of one thread', () => {
     }
   });
 
-  it('CNN training on MNIST (padded convs, so the per-thread padded copies): 30 steps give the same losses and weights', async () => {
+  /**
+   * Trains `layers` from seed 1 with SGD momentum on the first `steps` batches of MNIST, once per thread
+   * count; expects the same losses and weights from each, and returns the one-thread losses.
+   */
+  async function expectSameTraining(layers: LayerSpec[], options: { steps: number; batch: number; inputShape?: [number, number, number] }) {
     const { train } = await loadMnist();
-    const small: Dataset = { ...train, count: 30 * 32, images: train.images.subarray(0, 30 * 32 * 784),
-      labels: train.labels.subarray(0, 30 * 32) };
+    const { steps, batch, inputShape } = options;
+    const small: Dataset = { ...train, count: steps * batch, images: train.images.subarray(0, steps * batch * 784),
+      labels: train.labels.subarray(0, steps * batch) };
     const runs = [];
     for (const threads of THREADS) {
-      const engine = engines[threads];
-      const model = sequential(engine, mnistCnn(), { seed: 1, maxBatch: 32, inputShape: [1, 28, 28] });
+      const model = sequential(engines[threads], layers, { seed: 1, maxBatch: batch, inputShape });
       const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-      const history = await fit(model, optimizer, small, { epochs: 1, batchSize: 32, seed: 1 });
+      const history = await fit(model, optimizer, small, { epochs: 1, batchSize: batch, seed: 1 });
       runs.push({ losses: history.steps.map((s) => s.loss), params: model.parameters().map((p) => Float32Array.from(p.data)) });
       optimizer.dispose();
       model.dispose();
     }
     const [one, ...others] = runs;
-    expect(one!.losses).toHaveLength(30);
-    expect(one!.losses.at(-1)!).toBeLessThan(one!.losses[0]!);
     for (const other of others) {
       expect(other.losses).toEqual(one!.losses);
       other.params.forEach((p, i) => expect(firstDifference(p, one!.params[i]!), `parameter ${i}`).toBe(-1));
     }
+    return one!.losses;
+  }
+
+  it('CNN training on MNIST (padded convs, so the per-thread padded copies): 30 steps give the same losses and weights', async () => {
+    const losses = await expectSameTraining(mnistCnn(), { steps: 30, batch: 32, inputShape: [1, 28, 28] });
+    expect(losses).toHaveLength(30);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]!);
   });
 
   it('MLP training on MNIST: 300 steps of SGD with momentum give the same losses and weights', async () => {
-    const { train } = await loadMnist();
-    const small: Dataset = { ...train, count: 300 * 64, images: train.images.subarray(0, 300 * 64 * 784),
-      labels: train.labels.subarray(0, 300 * 64) };
-    const runs = [];
-    for (const threads of THREADS) {
-      const engine = engines[threads];
-      const model = sequential(engine, [linear(784, 256), relu(), linear(256, 128), relu(), linear(128, 10)],
-        { seed: 1, maxBatch: 64 });
-      const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-      const history = await fit(model, optimizer, small, { epochs: 1, batchSize: 64, seed: 1 });
-      runs.push({ losses: history.steps.map((s) => s.loss), params: model.parameters().map((p) => Float32Array.from(p.data)) });
-      optimizer.dispose();
-      model.dispose();
-    }
-    const [one, ...others] = runs;
-    expect(one!.losses).toHaveLength(300);
-    expect(one!.losses.at(-1)!).toBeLessThan(one!.losses[0]! / 3);
-    for (const other of others) {
-      expect(other.losses).toEqual(one!.losses);
-      other.params.forEach((p, i) => expect(firstDifference(p, one!.params[i]!), `parameter ${i}`).toBe(-1));
-    }
+    const losses = await expectSameTraining([linear(784, 256), relu(), linear(256, 128), relu(), linear(128, 10)],
+      { steps: 300, batch: 64 });
+    expect(losses).toHaveLength(300);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! / 3);
   });
 });
 
