@@ -4,13 +4,16 @@
 //   input grad    cols[K × S]   = Wᵀ · dy, then scattered back onto the input (col2im)
 // The patches are packed straight from the image (copied into a zero-bordered buffer first when padded)
 // into the GEMM's NR-wide B panels, so no im2col matrix exists; the input gradient does need its K × S
-// columns for one image (`cols`, the caller's buffer).
+// columns for one image (`cols`, the caller's buffer). A 5×5 stride-1 layer whose output rows are whole
+// vectors (the first layer of the MNIST CNN) sums its weight gradient by lanes instead, from the image
+// and dy directly (weightGradByLanes): as a GEMM, its 16 × 25 outputs per 784 positions cost more to pack
+// than to multiply.
 // Every sum runs in a fixed order (images in order, k-blocks in order), so the bits never vary. Threads
 // split the forward by images and the weight gradient by blocks of dw (convWeightGradPart); what a call
 // writes besides its outputs (the column scratch in `work`, the padded copy in `padded`) is its own.
 import {
   COLUMNS_OFFSET, EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, MC, MR, NC, NR, PACKED_A_BYTES,
-  PACKED_B_BYTES, packA, transposeStore,
+  PACKED_B_BYTES, madd, packA, transposeStore,
 } from './gemm';
 
 // The packing's scratch (NR + KC i32 at work + COLUMNS_OFFSET: in the workspace, so each thread has its
@@ -171,6 +174,10 @@ export function convWeightGradPart(rowFrom: i32, rowTo: i32, colFrom: i32, colTo
   const outH = outSize(inH, kH, stride, pad), outW = outSize(inW, kW, stride, pad);
   const m = outC, n = inC * kH * kW, k = outH * outW;
   if (rowTo <= rowFrom || colTo <= colFrom || k <= 0) return;
+  if (sumsByLanes(kW, stride, outW)) {
+    weightGradByLanes(rowFrom, rowTo, colFrom, colTo, batch, inC, inH, inW, outC, kH, kW, pad, x, dy, dw, padded);
+    return;
+  }
   const packedA = work, packedB = work + PACKED_A_BYTES;
   const edgeTile = packedB + PACKED_B_BYTES, edgeBias = edgeTile + EDGE_TILE_BYTES;
   const kcStep = evenStep(k, KC, 1), mcStep = evenStep(rowTo - rowFrom, MC, MR), ncStep = evenStep(colTo - colFrom, NC, NR);
@@ -192,6 +199,94 @@ export function convWeightGradPart(rowFrom: i32, rowTo: i32, colFrom: i32, colTo
       }
     }
   }
+}
+
+/**
+ * Whether the weight gradient is summed by lanes (weightGradByLanes) instead of as a GEMM: at stride 1
+ * with five-wide kernels and output rows of whole vectors. There (the first layer of a LeNet-like net: one
+ * input channel, 25 taps, 16 channels) the GEMM spends more time packing patches than multiplying them.
+ * A property of the layer alone, so every block of dw, on every thread, sums the same way.
+ */
+// @ts-ignore: decorator
+@inline function sumsByLanes(kW: i32, stride: i32, outW: i32): bool {
+  return stride == 1 && kW == 5 && (outW & 3) == 0;
+}
+
+/**
+ * dw[o, q] += Σ over positions of dy[o, ·]·patches[q, ·] for the block [rowFrom, rowTo) × [colFrom, colTo),
+ * read straight from dy and the (padded) image: four neighbouring positions per vector, lane j summing
+ * the positions ≡ j mod 4 of an image in order, the lanes added once per image ((0 + 2) + (1 + 3)), then
+ * onto dw. A kernel row's five taps at a time; the taps of a row the block cuts one by one, with the
+ * same sums.
+ */
+function weightGradByLanes(rowFrom: i32, rowTo: i32, colFrom: i32, colTo: i32, batch: i32, inC: i32, inH: i32,
+  inW: i32, outC: i32, kH: i32, kW: i32, pad: i32, x: usize, dy: usize, dw: usize, padded: usize): void {
+  const outH = outSize(inH, kH, 1, pad), outW = outSize(inW, kW, 1, pad);
+  const taps = kH * kW, n = inC * taps, planeBytes = <usize>(outH * outW) * F32;
+  const imageBytes = <usize>(inC * inH * inW) * F32;
+  const srcH = inH + 2 * pad, srcW = inW + 2 * pad;
+  for (let b = 0; b < batch; b++) {
+    const xb = x + <usize>b * imageBytes;
+    const src = pad > 0 ? padImage(xb, inC, inH, inW, pad, padded) : xb;
+    const dyb = dy + <usize>(b * outC) * planeBytes;
+    for (let o = rowFrom; o < rowTo; o++) {
+      const dyo = dyb + <usize>o * planeBytes;
+      for (let q = colFrom; q < colTo;) {
+        const c = q / taps, r = q - c * taps, ky = r / kW, kx = r - ky * kW;
+        // The tap's window corner at position (0, 0).
+        const corner = src + <usize>((c * srcH + ky) * srcW + kx) * F32;
+        const at = dw + <usize>(o * n + q) * F32;
+        if (kx == 0 && q + kW <= colTo) {
+          fiveTaps(dyo, corner, outH, outW, srcW, at);
+          q += kW;
+        } else {
+          oneTap(dyo, corner, outH, outW, srcW, at);
+          q++;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One channel's five neighbouring taps: five accumulators, one dy load and five loads of the image per
+ * step. (Two channels at once need ten accumulators and seven loads, which V8 hoists and then spills.)
+ */
+function fiveTaps(dy: usize, corner: usize, outH: i32, outW: i32, srcW: i32, dw: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
+  const rowBytes = <usize>outW * F32, srcRowBytes = <usize>srcW * F32;
+  for (let oy = 0; oy < outH; oy++) {
+    const end = dy + rowBytes;
+    for (let x = corner; dy < end; dy += 16, x += 16) {
+      const d = v128.load(dy);
+      a0 = madd(d, v128.load(x), a0);
+      a1 = madd(d, v128.load(x, 4), a1);
+      a2 = madd(d, v128.load(x, 8), a2);
+      a3 = madd(d, v128.load(x, 12), a3);
+      a4 = madd(d, v128.load(x, 16), a4);
+    }
+    corner += srcRowBytes;
+  }
+  addLaneSum(dw, a0); addLaneSum(dw + 4, a1); addLaneSum(dw + 8, a2); addLaneSum(dw + 12, a3); addLaneSum(dw + 16, a4);
+}
+
+/** fiveTaps for one tap. */
+function oneTap(dy: usize, corner: usize, outH: i32, outW: i32, srcW: i32, dw: usize): void {
+  let a = f32x4.splat(0);
+  const rowBytes = <usize>outW * F32, srcRowBytes = <usize>srcW * F32;
+  for (let oy = 0; oy < outH; oy++) {
+    const end = dy + rowBytes;
+    for (let x = corner; dy < end; dy += 16, x += 16) a = madd(v128.load(dy), v128.load(x), a);
+    corner += srcRowBytes;
+  }
+  addLaneSum(dw, a);
+}
+
+/** *at += (v[0] + v[2]) + (v[1] + v[3]). */
+// @ts-ignore: decorator
+@inline function addLaneSum(at: usize, v: v128): void {
+  const halves = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  store<f32>(at, load<f32>(at) + (f32x4.extract_lane(halves, 0) + f32x4.extract_lane(halves, 1)));
 }
 
 /**

@@ -325,7 +325,7 @@ function microKernelHalf(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, ro
 
 /** acc + a·b: separately rounded mul and add in the standard build, FMA where relaxed SIMD allows it. */
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, acc: v128): v128 {
+@inline export function madd(a: v128, b: v128, acc: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }

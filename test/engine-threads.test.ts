@@ -110,6 +110,8 @@ describe('threads give the bits of one thread', () => {
     { batch: 7, inC: 1, inH: 28, inW: 28, outC: 32, k: 3, stride: 1, pad: 0, bias: true, relu: false },
     // padded and long enough per image that the threads pad their images at the same time: each into its own copy
     { batch: 6, inC: 8, inH: 31, inW: 33, outC: 16, k: 5, stride: 1, pad: 2, bias: true, relu: false },
+    // dw summed by lanes (5×5, stride 1, rows of 8 outputs); 3 threads cut a kernel row; an odd channel count
+    { batch: 5, inC: 3, inH: 12, inW: 10, outC: 7, k: 5, stride: 1, pad: 1, bias: true, relu: true },
   ];
   const convLabel = (c: ConvCase) => `${c.batch}×${c.inC}×${c.inH}×${c.inW} → ${c.outC}, ${c.k}×${c.k}/${c.stride} pad ${c.pad}`;
 

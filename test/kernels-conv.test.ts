@@ -33,6 +33,9 @@ const convCases: ConvCase[] = [
   { batch: 1, inC: 3, inH: 9, inW: 9, outC: 101, k: 3, stride: 1, pad: 1 }, // outC > MC
   { batch: 1, inC: 2, inH: 36, inW: 33, outC: 5, k: 3, stride: 1, pad: 1 }, // outH·outW > NC
   { batch: 2, inC: 1, inH: 8, inW: 16, outC: 8, k: 1, stride: 2, pad: 0 },
+  // 5×5 at stride 1 with output rows of whole vectors: the weight gradient summed by lanes
+  { batch: 2, inC: 3, inH: 12, inW: 10, outC: 5, k: 5, stride: 1, pad: 1 },
+  { batch: 3, inC: 2, inH: 8, inW: 8, outC: 3, k: 5, stride: 1, pad: 0 },
 ];
 
 let js: Engine;
