@@ -12,8 +12,8 @@
 // split the forward by images and the weight gradient by blocks of dw (convWeightGradPart); what a call
 // writes besides its outputs (the column scratch in `work`, the padded copy in `padded`) is its own.
 import {
-  COLUMNS_OFFSET, EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, MC, MR, NC, NR, PACKED_A_BYTES,
-  PACKED_B_BYTES, madd, packA, transposeStore,
+  COLUMNS_OFFSET, EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, madd, MC, microKernelUnpacked, MR, NC, NR,
+  PACKED_A_BYTES, PACKED_B_BYTES, packA, ROWS_OFFSET, transposeStore,
 } from './gemm';
 
 // The packing's scratch (NR + KC i32 at work + COLUMNS_OFFSET: in the workspace, so each thread has its
@@ -50,9 +50,14 @@ export function convForward(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32,
   const kcStep = evenStep(k, KC, 1), mcStep = evenStep(m, MC, MR), ncStep = evenStep(n, NC, NR);
   const imageBytes = <usize>(inC * inH * inW) * F32, outBytes = <usize>(m * n) * F32;
   const srcH = inH + 2 * pad, srcW = inW + 2 * pad;
+  const unpacked = readsInPlace(stride, outW, m, n, k);
   for (let b = 0; b < batch; b++) {
     const xb = x + <usize>b * imageBytes, yb = y + <usize>b * outBytes;
     const src = pad > 0 ? padImage(xb, inC, inH, inW, pad, padded) : xb;
+    if (unpacked) {
+      forwardInPlace(src, srcH, srcW, kH, kW, outW, m, n, k, weight, bias, yb, relu, work);
+      continue;
+    }
     for (let jc = 0; jc < n; jc += ncStep) {
       const nc = min(ncStep, n - jc);
       for (let pc = 0; pc < k; pc += kcStep) {
@@ -69,6 +74,50 @@ export function convForward(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32,
             blockRelu, edgeTile, edgeBias);
         }
       }
+    }
+  }
+}
+
+/**
+ * Whether convForward's GEMM reads B where it lies in the image (forwardInPlace) instead of packing it:
+ * at stride 1, with output rows of whole vectors (four outputs of a row are four contiguous input
+ * floats per tap), whole panels and tiles, and one k-block. Packing would copy each patch for a product
+ * of few multiply-adds: the first layer of the MNIST CNN sums 25 products per output.
+ */
+// @ts-ignore: decorator
+@inline function readsInPlace(stride: i32, outW: i32, m: i32, n: i32, k: i32): bool {
+  return stride == 1 && (outW & 3) == 0 && n % NR == 0 && m % MR == 0 && k <= KC;
+}
+
+/** One image of convForward by microKernelUnpacked; each output is summed, and written, as by the packed path. */
+function forwardInPlace(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, outW: i32, m: i32, n: i32, k: i32,
+  weight: usize, bias: usize, yb: usize, relu: i32, work: usize): void {
+  // Byte offset of each row's tap from a window's corner.
+  const taps = work + ROWS_OFFSET;
+  let c = 0, ky = 0, kx = 0;
+  for (let p = 0; p < k; p++) {
+    setI(taps, p, ((c * srcH + ky) * srcW + kx) * F32);
+    if (++kx == kW) {
+      kx = 0;
+      if (++ky == kH) {
+        ky = 0;
+        c++;
+      }
+    }
+  }
+  const packedA = work, rowBytes = <usize>n * F32;
+  const mcStep = evenStep(m, MC, MR);
+  for (let ic = 0; ic < m; ic += mcStep) {
+    const mc = min(mcStep, m - ic);
+    packA(0, weight, k, ic, 0, mc, k, packedA);
+    const rowBias: usize = bias != 0 ? bias + <usize>ic * F32 : 0;
+    const c0 = yb + <usize>ic * rowBytes;
+    for (let j = 0; j < n; j += NR) {
+      // The panel's two halves: four outputs each, on one output row each.
+      const oyLow = j / outW, oyHigh = (j + 4) / outW;
+      const bLow = src + <usize>(oyLow * srcW + j - oyLow * outW) * F32;
+      const bHigh = src + <usize>(oyHigh * srcW + j + 4 - oyHigh * outW) * F32;
+      microKernelUnpacked(k, mc / MR, packedA, taps, bLow, bHigh, c0 + <usize>j * F32, rowBytes, 1, 0, 0, rowBias, relu);
     }
   }
 }

@@ -260,7 +260,29 @@ function copyTile(rows: i32, cols: i32, src: usize, srcRowBytes: usize, dst: usi
  */
 function microKernel(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowBytes: usize, alpha: f32,
   beta: f32, bias: usize, rowBias: usize, relu: i32): void {
-  const pbEnd = pb + <usize>(kc * NR) * F32;
+  microKernelTiles(PACKED, kc, tiles, pa, pb, 0, 0, c, rowBytes, alpha, beta, bias, rowBias, relu);
+}
+
+/** Where microKernelTiles reads B: a packed panel, or in place from one base or from two. */
+const PACKED = 0, IN_PLACE = 1, IN_PLACE_SPLIT = 2;
+
+/**
+ * microKernel with B read where it lies instead of from a packed panel (conv.ts's forward at stride 1):
+ * row p of the panel is the four floats at bLow + taps[p] then the four at bHigh + taps[p] (taps: i32
+ * byte offsets, kc of them). Each element is summed exactly as from the packed panel. Halves that are
+ * adjacent are loaded from one address with offsets 0 and 16, which V8's revectorizer fuses.
+ */
+export function microKernelUnpacked(kc: i32, tiles: i32, pa: usize, taps: usize, bLow: usize, bHigh: usize, c: usize,
+  rowBytes: usize, alpha: f32, beta: f32, bias: usize, rowBias: usize, relu: i32): void {
+  if (bHigh == bLow + 16) microKernelTiles(IN_PLACE, kc, tiles, pa, taps, bLow, 0, c, rowBytes, alpha, beta, bias, rowBias, relu);
+  else microKernelTiles(IN_PLACE_SPLIT, kc, tiles, pa, taps, bLow, bHigh, c, rowBytes, alpha, beta, bias, rowBias, relu);
+}
+
+// @ts-ignore: decorator
+@inline function microKernelTiles(source: i32, kc: i32, tiles: i32, pa: usize, pb: usize, bLow: usize, bHigh: usize,
+  c: usize, rowBytes: usize, alpha: f32, beta: f32, bias: usize, rowBias: usize, relu: i32): void {
+  const step: usize = source == PACKED ? <usize>NR * F32 : 4;
+  const pbEnd = pb + <usize>kc * step;
   for (let t = 0; t < tiles; t++) {
     let b = pb;
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -268,7 +290,19 @@ function microKernel(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowByt
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
     let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
     do {
-      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      let b0: v128, b1: v128;
+      if (source == PACKED) {
+        b0 = v128.load(b);
+        b1 = v128.load(b, 16);
+      } else if (source == IN_PLACE) {
+        const at = bLow + <usize>load<i32>(b);
+        b0 = v128.load(at);
+        b1 = v128.load(at, 16);
+      } else {
+        const tap = <usize>load<i32>(b);
+        b0 = v128.load(bLow + tap);
+        b1 = v128.load(bHigh + tap);
+      }
       let ai = v128.load32_splat(pa);
       c00 = madd(ai, b0, c00); c01 = madd(ai, b1, c01);
       ai = ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(pa + 4) : v128.load32_splat(pa, 4);
@@ -278,7 +312,7 @@ function microKernel(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowByt
       ai = ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(pa + 12) : v128.load32_splat(pa, 12);
       c30 = madd(ai, b0, c30); c31 = madd(ai, b1, c31);
       pa += <usize>MR * F32;
-      b += <usize>NR * F32;
+      b += step;
     } while (b < pbEnd);
     const va = f32x4.splat(alpha);
     writeRow(c, c00, c01, va, beta, bias, rowBias, relu); c += rowBytes;
