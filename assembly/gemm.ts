@@ -314,11 +314,10 @@ export function microKernelUnpacked(kc: i32, tiles: i32, pa: usize, taps: usize,
       pa += <usize>MR * F32;
       b += step;
     } while (b < pbEnd);
-    const va = f32x4.splat(alpha);
-    writeRow(c, c00, c01, va, beta, bias, rowBias, relu); c += rowBytes;
-    writeRow(c, c10, c11, va, beta, bias, rowBias ? rowBias + F32 : 0, relu); c += rowBytes;
-    writeRow(c, c20, c21, va, beta, bias, rowBias ? rowBias + 2 * F32 : 0, relu); c += rowBytes;
-    writeRow(c, c30, c31, va, beta, bias, rowBias ? rowBias + 3 * F32 : 0, relu); c += rowBytes;
+    writeRow(c, c00, c01, alpha, beta, bias, rowBias, relu); c += rowBytes;
+    writeRow(c, c10, c11, alpha, beta, bias, rowBias ? rowBias + F32 : 0, relu); c += rowBytes;
+    writeRow(c, c20, c21, alpha, beta, bias, rowBias ? rowBias + 2 * F32 : 0, relu); c += rowBytes;
+    writeRow(c, c30, c31, alpha, beta, bias, rowBias ? rowBias + 3 * F32 : 0, relu); c += rowBytes;
     if (rowBias) rowBias += <usize>MR * F32;
   }
 }
@@ -339,11 +338,10 @@ function microKernelHalf(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, ro
       pa += <usize>MR * F32;
       b += <usize>NR * F32;
     } while (b < pbEnd);
-    const va = f32x4.splat(alpha);
-    writeLanes(c, c0, va, beta, bias, rowBias, relu); c += rowBytes;
-    writeLanes(c, c1, va, beta, bias, rowBias ? rowBias + F32 : 0, relu); c += rowBytes;
-    writeLanes(c, c2, va, beta, bias, rowBias ? rowBias + 2 * F32 : 0, relu); c += rowBytes;
-    writeLanes(c, c3, va, beta, bias, rowBias ? rowBias + 3 * F32 : 0, relu); c += rowBytes;
+    writeLanes(c, c0, alpha, beta, bias, rowBias, relu); c += rowBytes;
+    writeLanes(c, c1, alpha, beta, bias, rowBias ? rowBias + F32 : 0, relu); c += rowBytes;
+    writeLanes(c, c2, alpha, beta, bias, rowBias ? rowBias + 2 * F32 : 0, relu); c += rowBytes;
+    writeLanes(c, c3, alpha, beta, bias, rowBias ? rowBias + 3 * F32 : 0, relu); c += rowBytes;
     if (rowBias) rowBias += <usize>MR * F32;
   }
 }
@@ -371,9 +369,13 @@ function microKernelHalf(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, ro
  * fuses the whole micro-kernel. Written as two calls of writeLanes, the kernel ran 35% slower there.
  */
 // @ts-ignore: decorator
-@inline function writeRow(c: usize, acc0: v128, acc1: v128, alpha: v128, beta: f32, bias: usize, rowBias: usize,
+@inline function writeRow(c: usize, acc0: v128, acc1: v128, alpha: f32, beta: f32, bias: usize, rowBias: usize,
   relu: i32): void {
-  let v0 = f32x4.mul(alpha, acc0), v1 = f32x4.mul(alpha, acc1);
+  let v0 = acc0, v1 = acc1;
+  if (alpha != 1) {
+    v0 = f32x4.mul(f32x4.splat(alpha), acc0);
+    v1 = f32x4.mul(f32x4.splat(alpha), acc1);
+  }
   if (beta != 0) {
     const vb = f32x4.splat(beta);
     v0 = f32x4.add(v0, f32x4.mul(vb, v128.load(c)));
@@ -398,8 +400,8 @@ function microKernelHalf(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, ro
 
 /** writeRow for the half-width kernel's four floats. */
 // @ts-ignore: decorator
-@inline function writeLanes(c: usize, acc: v128, alpha: v128, beta: f32, bias: usize, rowBias: usize, relu: i32): void {
-  let v = f32x4.mul(alpha, acc);
+@inline function writeLanes(c: usize, acc: v128, alpha: f32, beta: f32, bias: usize, rowBias: usize, relu: i32): void {
+  let v = alpha != 1 ? f32x4.mul(f32x4.splat(alpha), acc) : acc;
   if (beta != 0) v = f32x4.add(v, f32x4.mul(f32x4.splat(beta), v128.load(c)));
   if (bias != 0) v = f32x4.add(v, v128.load(bias));
   if (rowBias != 0) v = f32x4.add(v, v128.load32_splat(rowBias));
