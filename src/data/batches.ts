@@ -42,7 +42,7 @@ export function batchRanges(count: number, batchSize: number, dropLast = false):
 /**
  * Copies the images and labels of `indices[start]` … `indices[end - 1]` into the first `end - start`
  * rows of the preallocated `imagesOut` (rows × cols bytes each) and `labelsOut`. Returns the batch size.
- * Allocates nothing.
+ * Allocates no buffer (only a short-lived view per row).
  */
 export function gatherBatch(
   dataset: Dataset,
@@ -60,37 +60,15 @@ export function gatherBatch(
   if (imagesOut.length < n * size) throw new RangeError(`imagesOut holds ${imagesOut.length} bytes, the batch needs ${n * size}`);
   if (labelsOut.length < n) throw new RangeError(`labelsOut holds ${labelsOut.length} labels, the batch needs ${n}`);
   const { images, labels, count } = dataset;
-  const srcWords = size % 4 === 0 ? wordsOf(images) : undefined;
-  const dstWords = srcWords ? wordsOf(imagesOut) : undefined;
   for (let row = 0; row < n; row++) {
     const from = indices[start + row]!;
     if (!(from >= 0 && from < count && Number.isInteger(from))) {
       throw new RangeError(`index ${from} at position ${start + row} is outside 0-${count - 1}`);
     }
     labelsOut[row] = labels[from]!;
-    if (srcWords && dstWords) copyWords(srcWords, (from * size) >>> 2, dstWords, (row * size) >>> 2, size >>> 2);
-    else copyBytes(images, from * size, imagesOut, row * size, size);
+    // set() copies as memcpy does, wide and with several rows' cache misses in flight: the rows are
+    // random in a 47 MB array, and a loop of 4-byte copies took three times as long.
+    imagesOut.set(images.subarray(from * size, (from + 1) * size), row * size);
   }
   return n;
-}
-
-function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, to: number, length: number): void {
-  for (let k = 0; k < length; k++) dst[to + k] = src[from + k]!;
-}
-
-function copyWords(src: Uint32Array, from: number, dst: Uint32Array, to: number, length: number): void {
-  for (let k = 0; k < length; k++) dst[to + k] = src[from + k]!;
-}
-
-// Rows are copied four bytes at a time where both arrays are 4-byte aligned; the word views are made
-// once per array (not per batch), so gathering allocates nothing.
-const wordViews = new WeakMap<Uint8Array, Uint32Array | null>();
-
-function wordsOf(bytes: Uint8Array): Uint32Array | undefined {
-  let words = wordViews.get(bytes);
-  if (words === undefined) {
-    words = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2) : null;
-    wordViews.set(bytes, words);
-  }
-  return words ?? undefined;
 }
