@@ -9,7 +9,7 @@ import { loadMnist } from '../src/data/mnist-node.js';
 import { createEngine, type Engine } from '../src/engine/index.js';
 import * as control from '../src/engine/threads/control.js';
 import { KernelWorkerError } from '../src/engine/threads/pool.js';
-import { MIN_THREADED_MACS } from '../src/engine/threads/split.js';
+import { MIN_THREADED_FLOATS, MIN_THREADED_MACS } from '../src/engine/threads/split.js';
 import { nodeWorkerSource } from '../src/engine/threads/worker.js';
 import { type LayerSpec, linear, relu } from '../src/nn/layers.js';
 import { mnistCnn } from '../src/nn/mnist-cnn.js';
@@ -98,6 +98,50 @@ describe('threads give the bits of one thread', () => {
   it('the cases are big enough to be cut (but the last one)', () => {
     for (const cs of gemmCases.slice(0, -1)) expect(cs.m * cs.n * cs.k).toBeGreaterThanOrEqual(MIN_THREADED_MACS);
   });
+
+  // Optimizer updates, cut into ranges of whole f32x4 vectors: sizes past the threshold that split unevenly
+  // (odd, and not a multiple of 4 or 3), with every option that selects another loop, over three steps.
+  const updateSizes = [MIN_THREADED_FLOATS + 7, 3 * MIN_THREADED_FLOATS + 1];
+  type UpdateCall = (engine: Engine, n: number, ptrs: number[], step: number) => void;
+  const updateCases: [string, number, UpdateCall][] = [
+    ['sgdStep, momentum, dampening, weight decay', 1, (e, n, [p, g, b], step) =>
+      e.kernels.sgdStep(n, p!, g!, b!, 0.05, 0.9, 0.1, 1e-3, 0, 0, step === 0 ? 1 : 0)],
+    ['sgdStep, Nesterov, maximize', 1, (e, n, [p, g, b], step) =>
+      e.kernels.sgdStep(n, p!, g!, b!, 0.05, 0.9, 0, 0, 1, 1, step === 0 ? 1 : 0)],
+    ['adamStep', 2, (e, n, [p, g, m, v], step) =>
+      e.kernels.adamStep(n, p!, g!, m!, v!, 0, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 0, 0, 1e-3 / (1 - 0.9 ** (step + 1)),
+        Math.sqrt(1 - 0.999 ** (step + 1)))],
+    ['adamStep, AdamW, AMSGrad', 3, (e, n, [p, g, m, v, vmax], step) =>
+      e.kernels.adamStep(n, p!, g!, m!, v!, vmax!, 1e-3, 0.8, 0.99, 1e-6, 1e-2, 1, 1, 0, 1e-3 / (1 - 0.8 ** (step + 1)),
+        Math.sqrt(1 - 0.99 ** (step + 1)))],
+    ['rmspropStep, no momentum', 1, (e, n, [p, g, sq]) =>
+      e.kernels.rmspropStep(n, p!, g!, sq!, 0, 0, 1e-2, 0.99, 1e-8, 0, 0, 0, 0)],
+    ['rmspropStep, centered, momentum, weight decay', 3, (e, n, [p, g, sq, b, avg]) =>
+      e.kernels.rmspropStep(n, p!, g!, sq!, b!, avg!, 1e-2, 0.9, 1e-8, 1e-3, 0.9, 1, 0)],
+  ];
+
+  /** The parameters and state after three updates of `n` floats on `engine`, each step with another gradient. */
+  function updateOn(engine: Engine, n: number, states: number, call: UpdateCall): Float32Array[] {
+    const ptrs = Array.from({ length: 2 + states }, () => engine.alloc(n * 4));
+    engine.f32(ptrs[0]!, n).set(values(n, 12));
+    for (let step = 0; step < 3; step++) {
+      engine.f32(ptrs[1]!, n).set(values(n, 13 + step));
+      call(engine, n, ptrs, step);
+    }
+    const result = ptrs.filter((_, i) => i !== 1).map((ptr) => Float32Array.from(engine.f32(ptr, n)));
+    for (const ptr of ptrs) engine.free(ptr);
+    return result;
+  }
+
+  it.each(updateCases.flatMap(([label, states, call]) => updateSizes.map((n) => [`${label}, n = ${n}`, n, states, call] as const)))(
+    '%s', (_, n, states, call) => {
+      const one = updateOn(engines[1], n, states, call);
+      expect(one.every((a) => a.some((v) => v !== 0))).toBe(true);
+      for (const threads of [2, 3] as const) {
+        updateOn(engines[threads], n, states, call).forEach((a, i) =>
+          expect(firstDifference(a, one[i]!), `array ${i}, ${threads} threads`).toBe(-1));
+      }
+    });
 
   interface ConvCase { batch: number; inC: number; inH: number; inW: number; outC: number; k: number; stride: number;
     pad: number; bias: boolean; relu: boolean }

@@ -1,42 +1,72 @@
-// One timed run of the reference MLP on heavyball in its own process, so that each Node version and
-// thread count starts from a fresh V8 with its own flags: `node threads-epoch.mjs <threads> <steps>`.
-// Prints one JSON line: EpochReply.
+// The reference MLP's epoch on heavyball, one engine per thread count in one process (its own V8 flags:
+// one process per Node version): `node threads-epoch.mjs <steps> <threads>…`. The engines train the same
+// seeded model on the same batches in short chunks, taking turns, so every thread count sees the same
+// machine; each engine's time is the sum of its chunks. Prints one JSON line: EpochReply.
+import { batchRanges, shuffledIndices } from '../../src/data/batches.js';
 import { subset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { usesRevectorizer } from '../../src/engine/features.js';
 import { linear, relu, sequential } from '../../src/nn/index.js';
 import { SGD } from '../../src/optim/sgd.js';
+import { Random } from '../../src/random.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { fit } from '../../src/train/fit.js';
+import { trainStep } from '../../src/train/train-step.js';
 import { BATCH, HIDDEN, LR, MOMENTUM, STEPS_PER_EPOCH } from '../training/protocol.js';
 
 export interface EpochReply {
   node: string;
-  threads: number;
   revectorizer: boolean;
-  /** Seconds of the timed run scaled to one epoch of 60 000 images. */
-  secondsPerEpoch: number;
-  testAccuracy: number;
+  rows: {
+    threads: number;
+    /** Seconds of this engine's chunks scaled to one epoch of 60 000 images. */
+    secondsPerEpoch: number;
+    testAccuracy: number;
+  }[];
 }
 
-const [threads, steps] = process.argv.slice(2).map(Number) as [number, number];
-const engine = await createEngine({ threads });
+/** Steps an engine trains before the next one takes its turn: short, so drift reaches all alike. */
+const CHUNK_STEPS = 40;
+
+const [steps, ...asked] = process.argv.slice(2).map(Number) as [number, ...number[]];
 const { train, test } = await loadMnist();
-const model = sequential(engine, [linear(784, HIDDEN[0]), relu(), linear(HIDDEN[0], HIDDEN[1]), relu(), linear(HIDDEN[1], 10)],
-  { seed: 1, maxBatch: BATCH });
-const optimizer = new SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
-await fit(model, optimizer, subset(train, 0, 40 * BATCH), { epochs: 1, batchSize: BATCH, seed: 2 });
 const data = steps >= STEPS_PER_EPOCH ? train : subset(train, 0, steps * BATCH);
-const start = performance.now();
-await fit(model, optimizer, data, { epochs: 1, batchSize: BATCH, seed: 1 });
-const seconds = (performance.now() - start) / 1000;
+const order = shuffledIndices(data.count, new Random(1));
+const ranges = batchRanges(data.count, BATCH);
+
+const trainers = [];
+for (const threads of new Set(asked)) {
+  const engine = await createEngine({ threads });
+  const model = sequential(engine, [linear(784, HIDDEN[0]), relu(), linear(HIDDEN[0], HIDDEN[1]), relu(), linear(HIDDEN[1], 10)],
+    { seed: 1, maxBatch: BATCH });
+  const optimizer = new SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
+  await fit(model, optimizer, subset(train, 0, 40 * BATCH), { epochs: 1, batchSize: BATCH, seed: 2 });
+  trainers.push({ engine, model, optimizer, milliseconds: 0 });
+}
+
+for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {
+  const batches = ranges.slice(chunk * CHUNK_STEPS, (chunk + 1) * CHUNK_STEPS);
+  // Each chunk starts with another engine, so none is always the one that runs right after another's.
+  for (let turn = 0; turn < trainers.length; turn++) {
+    const trainer = trainers[(chunk + turn) % trainers.length]!;
+    const start = performance.now();
+    for (const { start: from, end } of batches) {
+      trainer.model.batch.gather(data, order, from, end);
+      trainStep(trainer.model, trainer.optimizer);
+    }
+    trainer.milliseconds += performance.now() - start;
+  }
+}
+
 const reply: EpochReply = {
   node: process.versions.node,
-  threads: engine.threads,
   revectorizer: await usesRevectorizer(),
-  secondsPerEpoch: (seconds * train.count) / data.count,
-  testAccuracy: evaluate(model, test).accuracy,
+  rows: trainers.map(({ engine, model, milliseconds }) => ({
+    threads: engine.threads,
+    secondsPerEpoch: (milliseconds / 1000) * (train.count / data.count),
+    testAccuracy: evaluate(model, test).accuracy,
+  })),
 };
 console.log(JSON.stringify(reply));
-engine.dispose();
+for (const { engine } of trainers) engine.dispose();

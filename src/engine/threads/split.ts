@@ -6,6 +6,13 @@
 export const MIN_THREADED_MACS = 1 << 18;
 
 /**
+ * Below this many floats an optimizer update runs on the caller alone: it is memory-bound, about 20 GB/s
+ * on one core, so 2^16 floats (1.3 MB of state read and written by SGD with momentum) take ~60 µs,
+ * about what waking a worker that has slept costs.
+ */
+export const MIN_THREADED_FLOATS = 1 << 16;
+
+/**
  * Shares of a dimension of `total` in steps of `unit` (the micro-kernel's tile: shares then end on tile
  * boundaries, which is faster but does not change the bits): part `part` of `parts` is [start, end).
  */
