@@ -96,7 +96,7 @@ function forwardInPlace(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, outW
   const taps = work + ROWS_OFFSET;
   let c = 0, ky = 0, kx = 0;
   for (let p = 0; p < k; p++) {
-    setI(taps, p, ((c * srcH + ky) * srcW + kx) * F32);
+    setI(taps, p, ((c * srcH + ky) * srcW + kx) << 2);
     if (++kx == kW) {
       kx = 0;
       if (++ky == kH) {
