@@ -25,7 +25,7 @@ export function cnnReport(c: CnnResults | null | undefined): string {
     '',
     table(['trainer', 's/epoch'], epochRows),
     '',
-    `heavyball ÷ PyTorch (medians): ${ratios.join('; ')}.`,
+    `heavyball ÷ PyTorch (the median of the rounds' ratios, each pair run back to back): ${ratios.join('; ')}.`,
     '',
     `### Where a CNN training step's time goes (${b.steps} steps, every kernel call timed; the input-gradient GEMM runs inside convInputGrad)`,
     '',
