@@ -62,7 +62,7 @@ export const DIVERGENCE_FACTOR = 1e3;
 /**
  * Trains `model` on `train` with `optimizer`: per step, a batch gathered into `model.batch`, then
  * `trainStep`. Asynchronous: it yields to
- * the event loop every ~50 ms so signals and progress callbacks run; it allocates no engine memory per
+ * the event loop every ~50 ms so signals and progress callbacks run, and otherwise allocates nothing per
  * step. Divergence (a loss that is NaN/±Inf or above 1000 × the first loss) stops training before that
  * step's update and is reported in `diverged`, not thrown. The model's train/eval mode is restored on return.
  */
