@@ -92,19 +92,8 @@ export function convForward(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32,
 /** One image of convForward by microKernelUnpacked; each output is summed, and written, as by the packed path. */
 function forwardInPlace(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, outW: i32, m: i32, n: i32, k: i32,
   weight: usize, bias: usize, yb: usize, relu: i32, work: usize): void {
-  // Byte offset of each row's tap from a window's corner.
   const taps = work + ROWS_OFFSET;
-  let c = 0, ky = 0, kx = 0;
-  for (let p = 0; p < k; p++) {
-    setI(taps, p, ((c * srcH + ky) * srcW + kx) << 2);
-    if (++kx == kW) {
-      kx = 0;
-      if (++ky == kH) {
-        ky = 0;
-        c++;
-      }
-    }
-  }
+  tapOffsets(0, k, kH, kW, srcH, srcW, 2, taps);
   const packedA = work, rowBytes = <usize>n * F32;
   const mcStep = evenStep(m, MC, MR);
   for (let ic = 0; ic < m; ic += mcStep) {
@@ -118,6 +107,26 @@ function forwardInPlace(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, outW
       const bLow = src + <usize>(oyLow * srcW + j - oyLow * outW) * F32;
       const bHigh = src + <usize>(oyHigh * srcW + j + 4 - oyHigh * outW) * F32;
       microKernelUnpacked(k, mc / MR, packedA, taps, bLow, bHigh, c0 + <usize>j * F32, rowBytes, 1, 0, 0, rowBias, relu);
+    }
+  }
+}
+
+/**
+ * For the rows pc … pc + kc − 1 of the patch matrix (taps (c, ky, kx) in order), the offset of each tap
+ * from a window's corner in a srcH × srcW image, in floats << shift (0: floats, 2: bytes), as kc i32 at dst.
+ */
+function tapOffsets(pc: i32, kc: i32, kH: i32, kW: i32, srcH: i32, srcW: i32, shift: i32, dst: usize): void {
+  const taps = kH * kW;
+  let c = pc / taps, r = pc - c * taps;
+  let ky = r / kW, kx = r - ky * kW;
+  for (let p = 0; p < kc; p++) {
+    setI(dst, p, ((c * srcH + ky) * srcW + kx) << shift);
+    if (++kx == kW) {
+      kx = 0;
+      if (++ky == kH) {
+        ky = 0;
+        c++;
+      }
     }
   }
 }
@@ -145,20 +154,8 @@ function padImage(xb: usize, inC: i32, inH: i32, inW: i32, pad: i32, dst: usize)
 function packPatches(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride: i32, outW: i32,
   pc: i32, jc: i32, kc: i32, nc: i32, dst: usize, scratch: usize): void {
   const columnAt = scratch, tapAt = scratch + <usize>NR * 4;
-  // Float offset of each row's tap from a window's corner, the same for every panel.
-  const taps = kH * kW;
-  let c = pc / taps, r = pc - c * taps;
-  let ky = r / kW, kx = r - ky * kW;
-  for (let p = 0; p < kc; p++) {
-    setI(tapAt, p, (c * srcH + ky) * srcW + kx);
-    if (++kx == kW) {
-      kx = 0;
-      if (++ky == kH) {
-        ky = 0;
-        c++;
-      }
-    }
-  }
+  // The same for every panel.
+  tapOffsets(pc, kc, kH, kW, srcH, srcW, 0, tapAt);
   const rowBytes = <usize>NR * F32;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
