@@ -1,7 +1,7 @@
 // Convolution as GEMM on the one micro-kernel of gemm.ts, NCHW, weight [outC, inC, kH, kW]. Per image:
 //   forward       y[outC × S]   = W[outC × K] · patches[K × S]          (K = inC·kH·kW, S = outH·outW)
 //   weight grad   dW[outC × K] += dy[outC × S] · patchesᵀ[S × K]
-//   input grad    cols[K × S]   = Wᵀ · dy, then scattered back onto the input (col2im)
+//   input grad    cols[K × S]   = Wᵀ · dy, then each input element's taps summed from cols
 // The patches are packed straight from the image (copied into a zero-bordered buffer first when padded)
 // into the GEMM's NR-wide B panels, so no im2col matrix exists; the input gradient does need its K × S
 // columns for one image (`cols`, the caller's buffer). A 5×5 stride-1 layer whose output rows are whole
@@ -382,19 +382,151 @@ function packPatchesT(src: usize, srcH: i32, srcW: i32, kH: i32, kW: i32, stride
 }
 
 /**
+ * Bytes of `cols` one thread's convInputGrad needs: one image's columns (inC·kH·kW × outH·outW floats).
+ * When each input vector sums its taps in a register (sumsTapsByVector), the columns have slack on both
+ * sides for the masked reads that fall outside them, and a table of tap masks follows.
+ */
+export function convInputGradScratchBytes(inC: i32, inH: i32, inW: i32, kH: i32, kW: i32, stride: i32, pad: i32): i32 {
+  const outH = outSize(inH, kH, stride, pad), outW = outSize(inW, kW, stride, pad);
+  const colsBytes = inC * kH * kW * outH * outW * <i32>F32;
+  if (!sumsTapsByVector(stride, inH, inW, outH, outW)) return colsBytes;
+  return 2 * slackBytes(inW, pad) + colsBytes + tapMasksBytes(inH, inW, kH, kW);
+}
+
+/**
  * dx = the gradient of the convolution's input (overwritten), per image: cols = Wᵀ·dy by the GEMM into
- * `cols` (inC·kH·kW × outH·outW floats), then each column's taps added onto dx in order (col2im).
+ * `cols`, then each input element's taps summed in order onto it: by vectors of four (gatherTaps) when
+ * stride 1 keeps the output rows as wide as the input's, else scattered back tap by tap (col2im). Both
+ * sums start at 0 and add the taps (c, ky, kx) in order, so they give the same bits.
  */
 export function convInputGrad(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32, kH: i32, kW: i32,
   stride: i32, pad: i32, dy: usize, weight: usize, dx: usize, work: usize, cols: usize): void {
   const outH = outSize(inH, kH, stride, pad), outW = outSize(inW, kW, stride, pad);
   const k = inC * kH * kW, s = outH * outW;
   const imageBytes = <usize>(inC * inH * inW) * F32, dyBytes = <usize>(outC * s) * F32;
+  const byVector = sumsTapsByVector(stride, inH, inW, outH, outW);
+  const slack = byVector ? <usize>slackBytes(inW, pad) : 0;
+  const colsData = cols + slack, masks = colsData + <usize>(k * s) * F32 + slack;
+  if (byVector) writeTapMasks(inH, inW, kH, kW, pad, masks);
   for (let b = 0; b < batch; b++) {
     const dxb = dx + <usize>b * imageBytes;
-    gemm(1, 0, k, s, outC, 1, weight, k, dy + <usize>b * dyBytes, s, 0, cols, s, 0, 0, work);
-    memory.fill(dxb, 0, imageBytes);
-    col2im(cols, inC, inH, inW, kH, kW, stride, pad, outH, outW, dxb);
+    gemm(1, 0, k, s, outC, 1, weight, k, dy + <usize>b * dyBytes, s, 0, colsData, s, 0, 0, work);
+    if (byVector) {
+      gatherTaps(colsData, masks, inC, inH, inW, kH, kW, pad, dxb);
+    } else {
+      memory.fill(dxb, 0, imageBytes);
+      col2im(colsData, inC, inH, inW, kH, kW, stride, pad, outH, outW, dxb);
+    }
+  }
+}
+
+// With stride 1 and an output as large as the input, input position p's tap (ky, kx) is column p + (pad − ky)·inW + (pad − kx)
+// of that tap's row in cols, so four neighbouring positions read four neighbouring columns; a mask drops
+// the lanes whose tap falls in the padding.
+// @ts-ignore: decorator
+@inline function sumsTapsByVector(stride: i32, inH: i32, inW: i32, outH: i32, outW: i32): bool {
+  return stride == 1 && outH == inH && outW == inW;
+}
+
+// The furthest a masked read reaches outside one tap's row: pad rows and pad columns, plus a vector.
+// @ts-ignore: decorator
+@inline function slackBytes(inW: i32, pad: i32): i32 {
+  return (pad * inW + pad + 4) * <i32>F32;
+}
+
+// @ts-ignore: decorator
+@inline function tapMasksBytes(inH: i32, inW: i32, kH: i32, kW: i32): i32 {
+  return (inH * inW >> 2) * kH * kW * 16;
+}
+
+/**
+ * The tap masks in the order gatherTaps reads them: per group of four vectors (input positions 4q … 4q + 15),
+ * per tap (ky, kx), the four vectors' masks; then per leftover vector, per tap, its mask. A lane is all
+ * ones where its position's tap is an output.
+ */
+function writeTapMasks(inH: i32, inW: i32, kH: i32, kW: i32, pad: i32, masks: usize): void {
+  const vectors = inH * inW >> 2;
+  let at = masks;
+  for (let q = 0; q < vectors; ) {
+    const group = q + 4 <= vectors ? 4 : 1;
+    for (let ky = 0; ky < kH; ky++) {
+      for (let kx = 0; kx < kW; kx++) {
+        for (let j = 0; j < group; j++) {
+          for (let lane = 0; lane < 4; lane++) {
+            const p = 4 * (q + j) + lane;
+            store<i32>(at + (<usize>lane << 2), isTap(p / inW + pad - ky, p % inW + pad - kx, inH, inW) ? -1 : 0);
+          }
+          at += 16;
+        }
+      }
+    }
+    q += group;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function isTap(oy: i32, ox: i32, outH: i32, outW: i32): bool {
+  return <u32>oy < <u32>outH && <u32>ox < <u32>outW;
+}
+
+/**
+ * dx[c, p] = Σ over taps (ky, kx) in order of cols[(c, ky, kx), p + (pad − ky)·inW + (pad − kx)], the taps
+ * in the padding left out: dx is written once and never read. Four vectors at a time, so that four chains
+ * of adds hide each other's latency.
+ */
+function gatherTaps(cols: usize, masks: usize, inC: i32, inH: i32, inW: i32, kH: i32, kW: i32, pad: i32,
+  dx: usize): void {
+  const plane = inH * inW, vectors = plane >> 2;
+  const planeBytes = <usize>plane * F32;
+  const nextTap = planeBytes - F32, nextRow = <usize>kW * planeBytes - <usize>inW * F32;
+  for (let c = 0; c < inC; c++) {
+    const tapsOfC = cols + <usize>(c * kH * kW) * planeBytes, dxc = dx + <usize>c * planeBytes;
+    let mask = masks, q = 0;
+    for (; q + 4 <= vectors; q += 4) {
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      let row = tapsOfC + (<usize>(4 * q + pad * inW + pad) << 2);
+      for (let ky = 0; ky < kH; ky++) {
+        let tap = row;
+        for (let kx = 0; kx < kW; kx++) {
+          s0 = f32x4.add(s0, v128.and(v128.load(tap), v128.load(mask)));
+          s1 = f32x4.add(s1, v128.and(v128.load(tap, 16), v128.load(mask, 16)));
+          s2 = f32x4.add(s2, v128.and(v128.load(tap, 32), v128.load(mask, 32)));
+          s3 = f32x4.add(s3, v128.and(v128.load(tap, 48), v128.load(mask, 48)));
+          tap += nextTap;
+          mask += 64;
+        }
+        row += nextRow;
+      }
+      const at = dxc + (<usize>q << 4);
+      v128.store(at, s0);
+      v128.store(at, s1, 16);
+      v128.store(at, s2, 32);
+      v128.store(at, s3, 48);
+    }
+    for (; q < vectors; q++) {
+      let sum = f32x4.splat(0);
+      let row = tapsOfC + (<usize>(4 * q + pad * inW + pad) << 2);
+      for (let ky = 0; ky < kH; ky++) {
+        let tap = row;
+        for (let kx = 0; kx < kW; kx++) {
+          sum = f32x4.add(sum, v128.and(v128.load(tap), v128.load(mask)));
+          tap += nextTap;
+          mask += 16;
+        }
+        row += nextRow;
+      }
+      v128.store(dxc + (<usize>q << 4), sum);
+    }
+    for (let p = vectors << 2; p < plane; p++) {
+      let sum: f32 = 0;
+      for (let ky = 0; ky < kH; ky++) {
+        for (let kx = 0; kx < kW; kx++) {
+          const oy = p / inW + pad - ky, ox = p % inW + pad - kx;
+          if (isTap(oy, ox, inH, inW)) sum += load<f32>(tapsOfC + <usize>((ky * kW + kx) * plane + oy * inW + ox) * F32);
+        }
+      }
+      store<f32>(dxc + <usize>p * F32, sum);
+    }
   }
 }
 

@@ -177,7 +177,7 @@ describe('threads give the bits of one thread', () => {
       padded);
     engine.kernels.convWeightGrad(batch, inC, inH, inW, outC, k, k, stride, pad, x, dy, dw, engine.workspace, padded);
     // One image's columns per thread, as for `padded`; dx is written over x.
-    const cols = engine.alloc(engine.threads * inC * k * k * outH * outW * 4);
+    const cols = engine.alloc(engine.threads * engine.kernels.convInputGradScratchBytes(inC, inH, inW, k, k, stride, pad));
     engine.kernels.convInputGrad(batch, inC, inH, inW, outC, k, k, stride, pad, dy, w, x, engine.workspace, cols);
     const result = {
       y: Float32Array.from(engine.f32(y, sizes.y)), dw: Float32Array.from(engine.f32(dw, sizes.w)), dx: Float32Array.from(engine.f32(x, sizes.x)),

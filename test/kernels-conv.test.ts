@@ -28,6 +28,7 @@ const convCases: ConvCase[] = [
   { batch: 2, inC: 3, inH: 11, inW: 13, outC: 7, k: 3, stride: 1, pad: 0 },
   { batch: 1, inC: 4, inH: 6, inW: 6, outC: 9, k: 6, stride: 1, pad: 0 }, // kernel = input: 1×1 output
   { batch: 2, inC: 2, inH: 3, inW: 3, outC: 4, k: 5, stride: 1, pad: 1 }, // kernel larger than the input, within the padding
+  { batch: 2, inC: 2, inH: 2, inW: 2, outC: 3, k: 5, stride: 1, pad: 2 }, // output as large as the input, taps reaching past it
   { batch: 1, inC: 5, inH: 10, inW: 17, outC: 6, k: 4, stride: 3, pad: 2 },
   { batch: 2, inC: 32, inH: 12, inW: 12, outC: 64, k: 3, stride: 1, pad: 0 }, // K = 288 > KC
   { batch: 1, inC: 3, inH: 9, inW: 9, outC: 101, k: 3, stride: 1, pad: 1 }, // outC > MC
@@ -71,7 +72,6 @@ function sizes(c: ConvCase) {
   const outH = outputSize(c.inH, c.k, c.stride, c.pad), outW = outputSize(c.inW, c.k, c.stride, c.pad);
   return {
     outH, outW, x: c.batch * c.inC * c.inH * c.inW, w: c.outC * c.inC * c.k * c.k, y: c.batch * c.outC * outH * outW,
-    cols: c.inC * c.k * c.k * outH * outW,
     padded: c.inC * (c.inH + 2 * c.pad) * (c.inW + 2 * c.pad), // one zero-bordered image; the kernels take one per engine thread
   };
 }
@@ -95,8 +95,9 @@ function forward(e: Engine, c: ConvCase, x: Float32Array, w: Float32Array, bias:
 
 function inputGrad(e: Engine, c: ConvCase, dy: Float32Array, w: Float32Array) {
   const dx = new Float32Array(sizes(c).x).fill(NaN);
+  const colsBytes = e.kernels.convInputGradScratchBytes(c.inC, c.inH, c.inW, c.k, c.k, c.stride, c.pad);
   return run(e, [dy, w, dx], (pdy, pw, pdx, cols) => e.kernels.convInputGrad(...geometry(c), pdy!, pw!, pdx!, e.workspace, cols!),
-    sizes(c).cols)[2]!;
+    e.threads * colsBytes / 4)[2]!;
 }
 
 function weightGrad(e: Engine, c: ConvCase, x: Float32Array, dy: Float32Array, dw: Float32Array) {

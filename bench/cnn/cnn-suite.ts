@@ -81,7 +81,8 @@ function measureConvGemms(settings: Settings, engine: Engine, ceiling: Ceiling) 
     const outH = l.inH + 2 * l.pad - l.k + 1, outW = l.inW + 2 * l.pad - l.k + 1;
     const K = l.inC * l.k * l.k;
     const floats = {
-      x: BATCH * l.inC * l.inH * l.inW, w: l.outC * K, y: BATCH * l.outC * outH * outW, cols: K * outH * outW,
+      x: BATCH * l.inC * l.inH * l.inW, w: l.outC * K, y: BATCH * l.outC * outH * outW,
+      cols: k.convInputGradScratchBytes(l.inC, l.inH, l.inW, l.k, l.k, 1, l.pad) / 4,
       padded: l.inC * (l.inH + 2 * l.pad) * (l.inW + 2 * l.pad),
     };
     const ptr = Object.fromEntries(Object.entries(floats).map(([name, n]) => {
@@ -96,7 +97,7 @@ function measureConvGemms(settings: Settings, engine: Engine, ceiling: Ceiling) 
       ['forward (+bias, ReLU)', () => k.convForward(...geometry, ptr.x, ptr.w, bias, ptr.y, 1, engine.workspace, ptr.padded)],
       ['weight grad', () => k.convWeightGrad(...geometry, ptr.x, ptr.y, ptr.w, engine.workspace, ptr.padded)],
     ];
-    if (l.inputGrad) passes.push(['input grad (GEMM + col2im)', () => k.convInputGrad(...geometry, ptr.y, ptr.w, ptr.x, engine.workspace, ptr.cols)]);
+    if (l.inputGrad) passes.push(['input grad (GEMM + tap sums)', () => k.convInputGrad(...geometry, ptr.y, ptr.w, ptr.x, engine.workspace, ptr.cols)]);
     for (const [pass, call] of passes) {
       rows.push({
         layer: l.name, pass, gflopPerCall,

@@ -81,7 +81,7 @@ export class Engine {
       gemm: threadedGemm(plain.gemm, this.pool, names.indexOf('gemm'), workspaces),
       convForward: threadedConvForward(plain.convForward, this.pool, names.indexOf('convForward'), workspaces),
       convWeightGrad: threadedConvWeightGrad(part, this.pool, names.indexOf('convWeightGradPart'), workspaces),
-      convInputGrad: threadedConvInputGrad(plain.convInputGrad, this.pool, names.indexOf('convInputGrad'), workspaces),
+      convInputGrad: threadedConvInputGrad(plain.convInputGrad, plain.convInputGradScratchBytes, this.pool, names.indexOf('convInputGrad'), workspaces),
       // The last argument: how many float pointers follow n.
       sgdStep: threadedUpdate(plain.sgdStep, this.pool, names.indexOf('sgdStep'), 3),
       adamStep: threadedUpdate(plain.adamStep, this.pool, names.indexOf('adamStep'), 5),

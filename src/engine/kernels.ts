@@ -70,9 +70,12 @@ export interface Kernels {
   convForward(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
     stride: number, pad: number, x: number, weight: number, bias: number, y: number, relu: number, work: number,
     padded: number): void;
+  /** Bytes of `cols` one thread's `convInputGrad` needs (one image's columns, and what reads them). */
+  convInputGradScratchBytes(inC: number, inH: number, inW: number, kH: number, kW: number, stride: number,
+    pad: number): number;
   /**
    * dx ← the convolution's input gradient from dy (overwritten); `cols` holds `engine.threads` times
-   * inC·kH·kW × outH·outW floats (one image's columns per thread).
+   * convInputGradScratchBytes (one image's columns per thread, each thread writing only its own).
    */
   convInputGrad(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
     stride: number, pad: number, dy: number, weight: number, dx: number, work: number, cols: number): void;

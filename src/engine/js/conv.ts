@@ -63,6 +63,12 @@ export function convForward(h: Heap, batch: number, inC: number, inH: number, in
   }
 }
 
+/** The plain input gradient sums in float64 arrays of its own: it needs no `cols`. */
+export function convInputGradScratchBytes(_h: Heap, _inC: number, _inH: number, _inW: number, _kH: number,
+  _kW: number, _stride: number, _pad: number): number {
+  return 0;
+}
+
 /** dx[b, c, iy, ix] = Σ over the outputs (o, oy, ox) whose window covers it of dy[b, o, oy, ox]·w[o, c, ky, kx] (dx overwritten). */
 export function convInputGrad(h: Heap, batch: number, inC: number, inH: number, inW: number, outC: number,
   kH: number, kW: number, stride: number, pad: number, dy: number, weight: number, dx: number,

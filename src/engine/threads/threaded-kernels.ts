@@ -86,9 +86,10 @@ export function threadedConvForward(convForward: Kernels['convForward'], pool: T
 
 /**
  * `convInputGrad` with the images split between the threads, as threadedConvForward: each image's dx is
- * one thread's alone. Thread `part` writes its columns into the `part`-th column-sized slice of `cols`.
+ * one thread's alone. Thread `part` writes its columns into the `part`-th slice of `cols`.
  */
-export function threadedConvInputGrad(convInputGrad: Kernels['convInputGrad'], pool: ThreadPool, kernel: number,
+export function threadedConvInputGrad(convInputGrad: Kernels['convInputGrad'],
+  scratchBytes: Kernels['convInputGradScratchBytes'], pool: ThreadPool, kernel: number,
   workspaces: readonly number[]): Kernels['convInputGrad'] {
   const threads = pool.size + 1;
   return (batch, inC, inH, inW, outC, kH, kW, stride, pad, dy, weight, dx, work, cols) => {
@@ -97,7 +98,8 @@ export function threadedConvInputGrad(convInputGrad: Kernels['convInputGrad'], p
     if (threads === 1 || batch < 2 || !(macs >= MIN_THREADED_MACS)) {
       return convInputGrad(batch, inC, inH, inW, outC, kH, kW, stride, pad, dy, weight, dx, work, cols);
     }
-    const dyBytes = outC * spatial * 4, dxBytes = inC * inH * inW * 4, colsBytes = inC * kH * kW * spatial * 4;
+    const dyBytes = outC * spatial * 4, dxBytes = inC * inH * inW * 4;
+    const colsBytes = scratchBytes(inC, inH, inW, kH, kW, stride, pad);
     const count = usefulThreads(batch, 1, threads);
     for (let part = 1; part < count; part++) {
       const from = shareStart(batch, 1, count, part), to = shareStart(batch, 1, count, part + 1);

@@ -69,7 +69,8 @@ export function planConv2d(spec: Conv2dSpec, input: Shape, where: string): Layer
       const out = alloc(maxBatch * outSize * 4);
       const dOut = alloc(maxBatch * outSize * 4);
       // Per thread (threads split the conv kernels by images): one image's columns, one zero-bordered copy of an image.
-      const cols = x.dOut !== 0 ? alloc(engine.threads * fanIn * outH * outW * 4) : 0;
+      const colsBytes = k.convInputGradScratchBytes(inC, inH, inW, kk, kk, stride, pad);
+      const cols = x.dOut !== 0 ? alloc(engine.threads * colsBytes) : 0;
       const padded = pad > 0 ? alloc(engine.threads * inC * (inH + 2 * pad) * (inW + 2 * pad) * 4) : 0;
       const geometry = [inC, inH, inW, outC, kk, kk, stride, pad] as const;
       return {
