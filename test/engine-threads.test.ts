@@ -99,6 +99,34 @@ describe('threads give the bits of one thread', () => {
     for (const cs of gemmCases.slice(0, -1)) expect(cs.m * cs.n * cs.k).toBeGreaterThanOrEqual(MIN_THREADED_MACS);
   });
 
+  // gemmPair as a linear layer calls it: dW += dOutᵀ·x beside dx = dOut·W, each of rows × inF × outF
+  // multiply-adds; side by side on two threads when that is past the threshold.
+  function pairOn(engine: Engine, rows: number, inF: number, outF: number): Float32Array[] {
+    const sizes = { dOut: rows * outF, x: rows * inF, w: outF * inF, dw: outF * inF, dx: rows * inF };
+    const ptr = Object.fromEntries(Object.entries(sizes).map(([name, n], i) => {
+      const p = engine.alloc(n * 4);
+      engine.f32(p, n).set(values(n, 20 + i));
+      return [name, p];
+    })) as Record<keyof typeof sizes, number>;
+    engine.gemmPair(
+      [1, 0, outF, inF, rows, 1, ptr.dOut, outF, ptr.x, inF, 1, ptr.dw, inF, 0, 0, engine.workspace],
+      [0, 0, rows, inF, outF, 1, ptr.dOut, outF, ptr.w, inF, 0, ptr.dx, inF, 0, 0, engine.workspace]);
+    const result = [Float32Array.from(engine.f32(ptr.dw, sizes.dw)), Float32Array.from(engine.f32(ptr.dx, sizes.dx))];
+    Object.values(ptr).forEach((p) => engine.free(p));
+    return result;
+  }
+
+  it.each([[128, 257, 131], [37, 19, 23]])('gemmPair of %i rows, %i → %i features: the bits of two gemm calls', (rows, inF, outF) => {
+    const [dw, dx] = pairOn(engines[1], rows, inF, outF);
+    expect(dw!.some((v) => v !== 0) && dx!.some((v) => v !== 0)).toBe(true);
+    for (const threads of [2, 3] as const) {
+      const [dwT, dxT] = pairOn(engines[threads], rows, inF, outF);
+      expect(firstDifference(dwT!, dw!), `dW, ${threads} threads`).toBe(-1);
+      expect(firstDifference(dxT!, dx!), `dx, ${threads} threads`).toBe(-1);
+    }
+    expect(rows * inF * outF >= MIN_THREADED_MACS).toBe(rows === 128);
+  });
+
   // Optimizer updates, cut into ranges of whole f32x4 vectors: sizes past the threshold that split unevenly
   // (odd, and not a multiple of 4 or 3), with every option that selects another loop, over three steps.
   const updateSizes = [MIN_THREADED_FLOATS + 7, 3 * MIN_THREADED_FLOATS + 1];
@@ -284,6 +312,22 @@ describe('worker lifecycle', () => {
       .toThrow(/kernel worker 1 threw: RuntimeError: memory access out of bounds/);
     const cs = { ...gemmCases[0]! };
     expect(firstDifference(gemmOn(engine, cs), gemmOn(engines[1], cs))).toBe(-1);
+    engine.dispose();
+    await engine.exited;
+  });
+
+  it('gemmPair on two threads runs its second GEMM on the worker: a trap there is an error on the caller', async () => {
+    const engine = await createEngine({ threads: 2 });
+    const m = 128, n = 64, k = 64;
+    const a = engine.alloc(m * k * 4), b = engine.alloc(k * n * 4), c = engine.alloc(m * n * 4), c2 = engine.alloc(m * n * 4);
+    engine.f32(a, m * k).set(values(m * k, 30));
+    engine.f32(b, k * n).set(values(k * n, 31));
+    const product = (into: number) => [0, 0, m, n, k, 1, a, k, b, n, 0, into, n, 0, 0, engine.workspace] as const;
+    const outside = engine.buffer.byteLength - (m / 2) * n * 4;
+    expect(() => engine.gemmPair([...product(c)], [...product(outside)]))
+      .toThrow(/kernel worker 1 threw: RuntimeError: memory access out of bounds/);
+    engine.gemmPair([...product(c)], [...product(c2)]);
+    expect(firstDifference(engine.f32(c2, m * n), engine.f32(c, m * n))).toBe(-1);
     engine.dispose();
     await engine.exited;
   });

@@ -10,7 +10,7 @@ export interface KernelTimer {
   reset(): void;
 }
 
-const kernelClass: Partial<Record<KernelName, string>> = {
+const kernelClass: Partial<Record<KernelName | 'gemmPair', string>> = {
   softmaxCrossEntropy: 'loss: softmax cross-entropy (fwd + bwd)',
   sgdStep: 'update: SGD momentum',
   adamStep: 'update: Adam',
@@ -30,9 +30,10 @@ export function timeKernels(engine: Engine, layers: LayerDims): KernelTimer {
   const gemmNames = new Map<string, string>();
   engine.instrument((name, ms, args) => {
     let label = kernelClass[name] ?? name;
-    if (name === 'gemm') {
-      const key = args.slice(0, 5).join(',');
+    if (name === 'gemm' || name === 'gemmPair') {
+      const key = `${name}${args.slice(0, 5).join(',')}`;
       label = gemmNames.get(key) ?? gemmLabel(args, layers);
+      if (name === 'gemmPair') label = label.replace(' weight grad (TN)', ' weight and input grads, side by side');
       gemmNames.set(key, label);
     }
     totals.set(label, (totals.get(label) ?? 0) + ms);

@@ -3,12 +3,14 @@ import { Arena, WASM32_LIMIT } from './arena.js';
 import { supportsRelaxedSimd, supportsSimd } from './features.js';
 import { createJsKernels } from './js/index.js';
 import { heapOf } from './js/heap.js';
-import { type KernelName, kernelNames, type Kernels } from './kernels.js';
+import { type GemmArgs, type KernelName, kernelNames, type Kernels } from './kernels.js';
 import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js';
 import { Parameter } from './parameter.js';
 import { defaultThreads } from './threads/default-threads.js';
 import { ThreadPool } from './threads/pool.js';
-import { threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm } from './threads/threaded-kernels.js';
+import {
+  gemmsSideBySide, threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm,
+} from './threads/threaded-kernels.js';
 import { threadedUpdate } from './threads/threaded-updates.js';
 import { instantiateKernels, type KernelModule } from './wasm-module.js';
 
@@ -26,8 +28,11 @@ export interface EngineOptions {
   threads?: number;
 }
 
-/** Told of every kernel call while installed (`engine.instrument`): its name, duration and arguments. */
-export type KernelHook = (name: KernelName, milliseconds: number, args: readonly number[]) => void;
+/**
+ * Told of every kernel call while installed (`engine.instrument`): its name, duration and arguments. A
+ * `gemmPair` run side by side on two threads is told as one call, 'gemmPair', with both GEMMs' arguments.
+ */
+export type KernelHook = (name: KernelName | 'gemmPair', milliseconds: number, args: readonly number[]) => void;
 
 /**
  * Owns one linear memory, the arena that plans it and the kernels that work on it. Everything a model
@@ -41,6 +46,8 @@ export class Engine {
   private readonly arena: Arena;
   private isDisposed = false;
   private pool: ThreadPool | undefined;
+  private sideBySide: ((first: GemmArgs, second: GemmArgs) => void) | undefined;
+  private hook: KernelHook | undefined;
 
   constructor(
     readonly backend: 'wasm' | 'js',
@@ -87,6 +94,7 @@ export class Engine {
       adamStep: threadedUpdate(plain.adamStep, this.pool, names.indexOf('adamStep'), 5),
       rmspropStep: threadedUpdate(plain.rmspropStep, this.pool, names.indexOf('rmspropStep'), 5),
     };
+    if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, this.pool, names.indexOf('gemm'), workspaces[0]!);
     this.instrument();
   }
 
@@ -96,6 +104,7 @@ export class Engine {
    * called directly, at no cost.
    */
   instrument(hook?: KernelHook): void {
+    this.hook = hook;
     const kernels = this.kernels as unknown as Record<KernelName, (...args: number[]) => unknown>;
     for (const name of kernelNames) {
       const kernel = this.uninstrumented[name] as (...args: number[]) => unknown;
@@ -120,6 +129,24 @@ export class Engine {
 
   get disposed(): boolean {
     return this.isDisposed;
+  }
+
+  /**
+   * Two GEMMs of which neither reads what the other writes (a linear layer's weight and input gradients,
+   * which have the same size): on two threads, one on each; otherwise one after the other, each cut
+   * across every thread. Each gives the bits it gives alone.
+   */
+  gemmPair(first: GemmArgs, second: GemmArgs): void {
+    if (this.sideBySide === undefined) {
+      this.kernels.gemm(...first);
+      this.kernels.gemm(...second);
+    } else if (this.hook === undefined) {
+      this.sideBySide(first, second);
+    } else {
+      const start = performance.now();
+      this.sideBySide(first, second);
+      this.hook('gemmPair', performance.now() - start, [...first, ...second]);
+    }
   }
 
   /** Bytes currently allocated from the arena (the GEMM workspace included). */

@@ -101,4 +101,7 @@ export interface Kernels {
 export type KernelName = keyof Kernels;
 
 export { kernelNames } from './kernel-list.js';
+
+/** The arguments of one `gemm` call, in order. */
+export type GemmArgs = Parameters<Kernels['gemm']>;
 export type { Heap } from './js/heap.js';

@@ -1,5 +1,5 @@
 import { convOutputSize } from '../conv-geometry.js';
-import type { Kernels } from '../kernels.js';
+import type { GemmArgs, Kernels } from '../kernels.js';
 import type { ThreadPool } from './pool.js';
 import { MIN_THREADED_MACS, shareStart, usefulThreads } from './split.js';
 
@@ -40,6 +40,32 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
     try {
       if (byRows) gemm(transA, transB, own, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
       else gemm(transA, transB, m, own, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
+    } finally {
+      pool.join();
+    }
+  };
+}
+
+/**
+ * Two GEMMs of which neither reads what the other writes, on the caller and one worker at once: `second`
+ * on the worker, in its own workspace. Against cutting each in two, this wakes the worker once instead of
+ * twice and copies no operand twice. Products too small to thread run one after the other on the caller.
+ */
+export function gemmsSideBySide(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspace: number):
+  (first: GemmArgs, second: GemmArgs) => void {
+  return (first, second) => {
+    const [, , m, n, k] = first;
+    if (m * n * k < MIN_THREADED_MACS) {
+      gemm(...first);
+      gemm(...second);
+      return;
+    }
+    const args = pool.argsOf(0);
+    for (let i = 0; i < 15; i++) args[i] = second[i]!;
+    args[15] = workspace;
+    pool.post(0, kernel, 16);
+    try {
+      gemm(...first);
     } finally {
       pool.join();
     }

@@ -1,3 +1,4 @@
+import type { GemmArgs } from '../../engine/kernels.js';
 import { initWeights, type Init } from '../init.js';
 import { checkInteger, type LayerPlan, type Shape } from '../layer.js';
 
@@ -48,9 +49,10 @@ export function planLinear(spec: LinearSpec, input: Shape, where: string): Layer
           k.gemm(0, 1, n, outF, inF, 1, x.out, inF, w.dataPtr, inF, 0, out, outF, b.dataPtr, fuseRelu ? 1 : 0, work);
         },
         backward(n) {
-          k.gemm(1, 0, outF, inF, n, 1, dOut, outF, x.out, inF, 1, w.gradPtr, inF, 0, 0, work);
+          const weightGrad: GemmArgs = [1, 0, outF, inF, n, 1, dOut, outF, x.out, inF, 1, w.gradPtr, inF, 0, 0, work];
+          if (x.dOut === 0) k.gemm(...weightGrad);
+          else engine.gemmPair(weightGrad, [0, 0, n, inF, outF, 1, dOut, outF, w.dataPtr, inF, 0, x.dOut, inF, 0, 0, work]);
           k.biasGrad(n, outF, dOut, b.gradPtr, 1);
-          if (x.dOut !== 0) k.gemm(0, 0, n, inF, outF, 1, dOut, outF, w.dataPtr, inF, 0, x.dOut, inF, 0, 0, work);
         },
       };
     },
