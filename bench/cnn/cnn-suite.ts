@@ -6,8 +6,9 @@ import { mnistCnn, sequential } from '../../src/nn/index.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { fit } from '../../src/train/fit.js';
 import { type Ceiling, ceilingContender } from '../ceiling/ceiling-suite.js';
-import { type DisposableContender, interleave } from '../harness/interleave.js';
+import type { DisposableContender } from '../harness/interleave.js';
 import { progress } from '../harness/log.js';
+import { SessionSamples } from '../harness/sessions.js';
 import type { Settings } from '../harness/settings.js';
 import { rates, type Summary, summarize } from '../harness/stats.js';
 import { timeKernels } from '../training/kernel-timer.js';
@@ -82,10 +83,7 @@ export async function measureCnn(settings: Settings, ceiling: Ceiling, root: str
 
 const CONV_SESSIONS = 3;
 
-/**
- * The conv passes and the mul+add ceiling as contenders, sampled in `session`s (each interleaved, each
- * taking a third of the samples) whose samples are pooled by `results`.
- */
+/** The conv passes and the mul+add ceiling as contenders, sampled in CONV_SESSIONS sessions (SessionSamples). */
 function convComparison(engine: Engine, ceiling: Ceiling) {
   const k = engine.kernels;
   const mulAdd = ceilingContender('mul+add ceiling', ceiling.mulAdd.name);
@@ -118,23 +116,16 @@ function convComparison(engine: Engine, ceiling: Ceiling) {
       });
     }
   }
-  const contenders = [mulAdd, ...rows.map((r) => r.contender)];
-  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const samples = new SessionSamples([mulAdd, ...rows.map((r) => r.contender)], CONV_SESSIONS);
   return {
     session(settings: Settings, session: number): void {
       progress(`cnn: ${rows.length} conv GEMM passes and the ceiling, interleaved (session ${session} of ${CONV_SESSIONS})`);
-      const share = {
-        ...settings,
-        samples: Math.ceil(settings.samples / CONV_SESSIONS),
-        minSamples: Math.ceil(settings.minSamples / CONV_SESSIONS),
-        budgetMs: settings.budgetMs / CONV_SESSIONS,
-      };
-      for (const [name, taken] of interleave(contenders, share)) samples.get(name)!.push(...taken);
+      samples.take(settings);
     },
     results(): { convGemms: ConvGemmRow[]; ceiling: Summary } {
-      const ceilingRate = rates(samples.get(mulAdd.name)!, mulAdd.gflopsPerRun);
+      const ceilingRate = rates(samples.of(mulAdd.name), mulAdd.gflopsPerRun);
       const convGemms = rows.map(({ layer, pass, gflopPerCall, contender }) => {
-        const gflops = rates(samples.get(contender.name)!, gflopPerCall);
+        const gflops = rates(samples.of(contender.name), gflopPerCall);
         return { layer, pass, gflopPerCall, gflops, ofCeiling: gflops.median / ceilingRate.median };
       });
       return { convGemms, ceiling: ceilingRate };

