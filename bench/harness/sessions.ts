@@ -10,7 +10,8 @@ import type { Settings } from './settings.js';
 export class SessionSamples {
   private readonly sessions: Map<string, number[]>[] = [];
 
-  constructor(private readonly contenders: readonly Contender[], private readonly count: number) {}
+  constructor(private readonly contenders: readonly Contender[], private readonly count: number,
+    private readonly sample: typeof interleave = interleave) {}
 
   /** Takes one session's samples (seconds per run) of every contender, interleaved. */
   take(settings: Settings): void {
@@ -20,7 +21,7 @@ export class SessionSamples {
       minSamples: Math.ceil(settings.minSamples / this.count),
       budgetMs: settings.budgetMs / this.count,
     };
-    this.sessions.push(interleave(this.contenders, share));
+    this.sessions.push(this.sample(this.contenders, share));
   }
 
   /** Every session's samples of `name`, pooled. */
