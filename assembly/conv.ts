@@ -9,8 +9,9 @@
 // and dy directly (weightGradByLanes): as a GEMM, its 16 × 25 outputs per 784 positions cost more to pack
 // than to multiply.
 // Every sum runs in a fixed order (images in order, k-blocks in order), so the bits never vary. Threads
-// split the forward by images and the weight gradient by blocks of dw (convWeightGradPart); what a call
-// writes besides its outputs (the column scratch in `work`, the padded copy in `padded`) is its own.
+// split the forward and the input gradient by images and the weight gradient by blocks of dw
+// (convWeightGradPart); what a call writes besides its outputs (the scratch in `work`, the padded copy
+// in `padded`, the columns and tap masks in `cols`) is its own.
 import {
   COLUMNS_OFFSET, EDGE_TILE_BYTES, evenStep, F32, gemm, KC, macroKernel, madd, MC, microKernelUnpacked, MR, NC, NR,
   PACKED_A_BYTES, PACKED_B_BYTES, packA, ROWS_OFFSET, transposeStore,
@@ -396,7 +397,7 @@ export function convInputGradScratchBytes(inC: i32, inH: i32, inW: i32, kH: i32,
 /**
  * dx = the gradient of the convolution's input (overwritten), per image: cols = Wᵀ·dy by the GEMM into
  * `cols`, then each input element's taps summed in order onto it: by vectors of four (gatherTaps) when
- * stride 1 keeps the output rows as wide as the input's, else scattered back tap by tap (col2im). Both
+ * the output is as large as the input at stride 1, else scattered back tap by tap (col2im). Both
  * sums start at 0 and add the taps (c, ky, kx) in order, so they give the same bits.
  */
 export function convInputGrad(batch: i32, inC: i32, inH: i32, inW: i32, outC: i32, kH: i32, kW: i32,
