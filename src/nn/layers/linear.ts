@@ -42,6 +42,9 @@ export function planLinear(spec: LinearSpec, input: Shape, where: string): Layer
       const [w, b] = [weight!, bias!];
       const out = alloc(maxBatch * outF * 4);
       const dOut = alloc(maxBatch * outF * 4);
+      // The backward's two GEMMs, filled in on each call (rows n, parameter pointers): a step allocates nothing.
+      const weightGrad: GemmArgs = [1, 0, outF, inF, 0, 1, dOut, outF, x.out, inF, 1, 0, inF, 0, 0, work];
+      const inputGrad: GemmArgs = [0, 0, 0, inF, outF, 1, dOut, outF, 0, inF, 0, x.dOut, inF, 0, 0, work];
       return {
         out,
         dOut,
@@ -49,9 +52,15 @@ export function planLinear(spec: LinearSpec, input: Shape, where: string): Layer
           k.gemm(0, 1, n, outF, inF, 1, x.out, inF, w.dataPtr, inF, 0, out, outF, b.dataPtr, fuseRelu ? 1 : 0, work);
         },
         backward(n) {
-          const weightGrad: GemmArgs = [1, 0, outF, inF, n, 1, dOut, outF, x.out, inF, 1, w.gradPtr, inF, 0, 0, work];
-          if (x.dOut === 0) k.gemm(...weightGrad);
-          else engine.gemmPair(weightGrad, [0, 0, n, inF, outF, 1, dOut, outF, w.dataPtr, inF, 0, x.dOut, inF, 0, 0, work]);
+          if (x.dOut === 0) {
+            k.gemm(1, 0, outF, inF, n, 1, dOut, outF, x.out, inF, 1, w.gradPtr, inF, 0, 0, work);
+          } else {
+            weightGrad[4] = n;
+            weightGrad[11] = w.gradPtr;
+            inputGrad[2] = n;
+            inputGrad[8] = w.dataPtr;
+            engine.gemmPair(weightGrad, inputGrad);
+          }
           k.biasGrad(n, outF, dOut, b.gradPtr, 1);
         },
       };
