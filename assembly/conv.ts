@@ -570,8 +570,14 @@ function col2im(cols: usize, inC: i32, inH: i32, inW: i32, kH: i32, kW: i32, str
 
 /** db[c] = beta·db[c] + Σ over images and positions of dy[b, c, :]: four lane sums per plane, then a tail. */
 export function convBiasGrad(batch: i32, channels: i32, spatial: i32, dy: usize, db: usize, beta: f32): void {
+  convBiasGradPart(0, channels, batch, channels, spatial, dy, db, beta);
+}
+
+/** convBiasGrad for the channels [from, to) only, each summed as there: threads share the channels out. */
+export function convBiasGradPart(from: i32, to: i32, batch: i32, channels: i32, spatial: i32, dy: usize, db: usize,
+  beta: f32): void {
   const planeBytes = <usize>spatial * F32;
-  for (let c = 0; c < channels; c++) {
+  for (let c = from; c < to; c++) {
     let lanes = f32x4.splat(0);
     let tail: f32 = 0;
     for (let b = 0; b < batch; b++) {

@@ -225,6 +225,91 @@ describe('threads give the bits of one thread', () => {
     }
   });
 
+  // Activations and `mul`, cut into ranges of whole vectors as the updates are: past the threshold, uneven.
+  type ElementwiseName = 'reluForward' | 'reluBackward' | 'tanhForward' | 'tanhBackward' | 'sigmoidForward' | 'sigmoidBackward' | 'mul';
+  const elementwiseCases: [ElementwiseName, number][] = [
+    ['reluForward', 1], ['reluBackward', 2], ['tanhForward', 1], ['tanhBackward', 2], ['sigmoidForward', 1],
+    ['sigmoidBackward', 2], ['mul', 2],
+  ];
+
+  /** The output of `name` over n floats from `inputs` arrays of values, written over the last input (in place). */
+  function elementwiseOn(engine: Engine, name: ElementwiseName, inputs: number, n: number): Float32Array {
+    const ptrs = Array.from({ length: inputs }, (_, i) => {
+      const p = engine.alloc(n * 4);
+      engine.f32(p, n).set(values(n, 30 + i));
+      return p;
+    });
+    const call = engine.kernels[name] as (n: number, ...pointers: number[]) => void;
+    call(n, ...ptrs, ptrs.at(-1)!);
+    const result = Float32Array.from(engine.f32(ptrs.at(-1)!, n));
+    ptrs.forEach((p) => engine.free(p));
+    return result;
+  }
+
+  it.each(elementwiseCases.flatMap(([name, inputs]) => updateSizes.map((n) => [name, n, inputs] as const)))(
+    '%s, n = %i', (name, n, inputs) => {
+      const one = elementwiseOn(engines[1], name, inputs, n);
+      expect(firstDifference(one, values(n, 29 + inputs))).not.toBe(-1);
+      for (const threads of [2, 3] as const) {
+        expect(firstDifference(elementwiseOn(engines[threads], name, inputs, n), one), `${threads} threads`).toBe(-1);
+      }
+    });
+
+  // Max-pooling cut by planes: 2×2 windows (the vector path, with an odd column and row left over) and
+  // 3×3 windows at stride 2 (the general path); 37 and 23 planes, uneven for 2 and 3 threads.
+  const poolCases = [
+    { planes: 37, inH: 45, inW: 41, k: 2, stride: 2 },
+    { planes: 23, inH: 53, inW: 61, k: 3, stride: 2 },
+  ];
+
+  /** y and argmax of maxPoolForward, and dx of maxPoolBackward from them, of `cs` on `engine`. */
+  function poolOn(engine: Engine, cs: (typeof poolCases)[number]): { y: Float32Array; argmax: Int32Array; dx: Float32Array } {
+    const { planes, inH, inW, k, stride } = cs;
+    const outs = planes * (Math.floor((inH - k) / stride) + 1) * (Math.floor((inW - k) / stride) + 1), ins = planes * inH * inW;
+    const x = engine.alloc(ins * 4), y = engine.alloc(outs * 4), argmax = engine.alloc(outs * 4), dy = engine.alloc(outs * 4);
+    // Rounded to a few values, so windows tie.
+    engine.f32(x, ins).set(values(ins, 40).map((v) => Math.round(v * 4)));
+    engine.f32(dy, outs).set(values(outs, 41));
+    engine.kernels.maxPoolForward(planes, inH, inW, k, stride, x, y, argmax);
+    engine.kernels.maxPoolBackward(planes, inH, inW, k, stride, dy, argmax, x);
+    const result = {
+      y: Float32Array.from(engine.f32(y, outs)), argmax: Int32Array.from(engine.i32(argmax, outs)), dx: Float32Array.from(engine.f32(x, ins)),
+    };
+    for (const ptr of [x, y, argmax, dy]) engine.free(ptr);
+    return result;
+  }
+
+  it.each(poolCases.map((cs) => [`${cs.planes} planes of ${cs.inH}×${cs.inW}, ${cs.k}×${cs.k}/${cs.stride}`, cs] as const))(
+    'maxPoolForward and maxPoolBackward, %s', (_, cs) => {
+      expect(cs.planes * cs.inH * cs.inW).toBeGreaterThanOrEqual(MIN_THREADED_FLOATS);
+      const one = poolOn(engines[1], cs);
+      expect(one.dx.some((v) => v !== 0)).toBe(true);
+      for (const threads of [2, 3] as const) {
+        const other = poolOn(engines[threads], cs);
+        expect(firstDifference(other.y, one.y), `y, ${threads} threads`).toBe(-1);
+        expect(other.argmax, `argmax, ${threads} threads`).toEqual(one.argmax);
+        expect(firstDifference(other.dx, one.dx), `dx, ${threads} threads`).toBe(-1);
+      }
+    });
+
+  it('convBiasGrad cut by channels: 13 channels of 7 images of 29×31, added onto db', () => {
+    const batch = 7, channels = 13, spatial = 29 * 31, n = batch * channels * spatial;
+    expect(n).toBeGreaterThanOrEqual(MIN_THREADED_FLOATS);
+    const biasGradOn = (engine: Engine) => {
+      const dy = engine.alloc(n * 4), db = engine.alloc(channels * 4);
+      engine.f32(dy, n).set(values(n, 50));
+      engine.f32(db, channels).set(values(channels, 51));
+      engine.kernels.convBiasGrad(batch, channels, spatial, dy, db, 1);
+      const result = Float32Array.from(engine.f32(db, channels));
+      engine.free(dy);
+      engine.free(db);
+      return result;
+    };
+    const one = biasGradOn(engines[1]);
+    expect(firstDifference(one, values(channels, 51))).not.toBe(-1);
+    for (const threads of [2, 3] as const) expect(firstDifference(biasGradOn(engines[threads]), one), `${threads} threads`).toBe(-1);
+  });
+
   it("each thread pads its images into its own slice of `padded`: slice p holds the last image thread p padded", () => {
     const batch = 6, inC = 2, inH = 30, inW = 31, outC = 16, k = 3, pad = 1;
     const plane = (inH + 2 * pad) * (inW + 2 * pad), sliceFloats = inC * plane, imageFloats = inC * inH * inW;
@@ -250,7 +335,7 @@ describe('threads give the bits of one thread', () => {
         const last = ((p + 1) * batch) / threads - 1;
         expect(firstDifference(slice(p), paddedImage(xs, last)), `forward, slice ${p}`).toBe(-1);
       }
-      // The weight gradient's threads (18 taps: one block of columns each) each pad every image, in order.
+      // The weight gradient's threads each pad every image, in order, whether dw is cut by rows or columns.
       engine.kernels.convWeightGrad(batch, inC, inH, inW, outC, k, k, 1, pad, x, y, w, engine.workspace, padded);
       for (let p = 0; p < threads; p++) expect(firstDifference(slice(p), paddedImage(xs, batch - 1)), `weight grad, slice ${p}`).toBe(-1);
       for (const ptr of [x, w, y, padded]) engine.free(ptr);

@@ -11,7 +11,10 @@ import { ThreadPool } from './threads/pool.js';
 import {
   gemmsSideBySide, threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm,
 } from './threads/threaded-kernels.js';
-import { threadedUpdate } from './threads/threaded-updates.js';
+import { threadedElementwise } from './threads/threaded-elementwise.js';
+import {
+  type ConvBiasGradPart, threadedConvBiasGrad, threadedMaxPoolBackward, threadedMaxPoolForward,
+} from './threads/threaded-planes.js';
 import { instantiateKernels, type KernelModule } from './wasm-module.js';
 
 export interface EngineOptions {
@@ -74,27 +77,43 @@ export class Engine {
 
   /**
    * Starts `threads − 1` workers on `module` over this engine's shared memory, each with its own GEMM
-   * workspace, and routes the kernels that split by output (GEMM, convolution, optimizer updates) through them.
+   * workspace, and routes the kernels that split by output (GEMM, convolution, pooling, elementwise kernels and
+   * optimizer updates) through them.
    */
   async startThreads(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
     const workspaces = Array.from({ length: threads - 1 }, () => this.arena.alloc(this.uninstrumented.gemmWorkspaceBytes()));
-    // The kernels, and the one export only threads call: a block of the weight gradient.
-    const names = [...kernelNames, 'convWeightGradPart'];
+    // The kernels, and the exports only threads call: a block of the weight gradient, some channels' bias gradient.
+    const names = [...kernelNames, 'convWeightGradPart', 'convBiasGradPart'];
     this.pool = await ThreadPool.start(threads - 1, module, memory, names);
-    const plain = this.uninstrumented;
-    const part = (plain as unknown as { convWeightGradPart: Parameters<typeof threadedConvWeightGrad>[0] }).convWeightGradPart;
+    const pool = this.pool, plain = this.uninstrumented;
+    const parts = plain as unknown as {
+      convWeightGradPart: Parameters<typeof threadedConvWeightGrad>[0]; convBiasGradPart: ConvBiasGradPart;
+    };
+    const index = (name: string) => names.indexOf(name);
+    // The last argument of threadedElementwise: how many float pointers follow n.
+    const elementwise = <K extends KernelName>(name: K, pointers: number) =>
+      threadedElementwise(plain[name] as Kernels['mul'], pool, index(name), pointers) as unknown as Kernels[K];
     this.uninstrumented = {
       ...plain,
-      gemm: threadedGemm(plain.gemm, this.pool, names.indexOf('gemm'), workspaces),
-      convForward: threadedConvForward(plain.convForward, this.pool, names.indexOf('convForward'), workspaces),
-      convWeightGrad: threadedConvWeightGrad(part, this.pool, names.indexOf('convWeightGradPart'), workspaces),
-      convInputGrad: threadedConvInputGrad(plain.convInputGrad, plain.convInputGradScratchBytes, this.pool, names.indexOf('convInputGrad'), workspaces),
-      // The last argument: how many float pointers follow n.
-      sgdStep: threadedUpdate(plain.sgdStep, this.pool, names.indexOf('sgdStep'), 3),
-      adamStep: threadedUpdate(plain.adamStep, this.pool, names.indexOf('adamStep'), 5),
-      rmspropStep: threadedUpdate(plain.rmspropStep, this.pool, names.indexOf('rmspropStep'), 5),
+      gemm: threadedGemm(plain.gemm, pool, index('gemm'), workspaces),
+      convForward: threadedConvForward(plain.convForward, pool, index('convForward'), workspaces),
+      convWeightGrad: threadedConvWeightGrad(parts.convWeightGradPart, pool, index('convWeightGradPart'), workspaces),
+      convInputGrad: threadedConvInputGrad(plain.convInputGrad, plain.convInputGradScratchBytes, pool, index('convInputGrad'), workspaces),
+      convBiasGrad: threadedConvBiasGrad(parts.convBiasGradPart, pool, index('convBiasGradPart')),
+      maxPoolForward: threadedMaxPoolForward(plain.maxPoolForward, pool, index('maxPoolForward')),
+      maxPoolBackward: threadedMaxPoolBackward(plain.maxPoolBackward, pool, index('maxPoolBackward')),
+      sgdStep: elementwise('sgdStep', 3),
+      adamStep: elementwise('adamStep', 5),
+      rmspropStep: elementwise('rmspropStep', 5),
+      reluForward: elementwise('reluForward', 2),
+      reluBackward: elementwise('reluBackward', 3),
+      tanhForward: elementwise('tanhForward', 2),
+      tanhBackward: elementwise('tanhBackward', 3),
+      sigmoidForward: elementwise('sigmoidForward', 2),
+      sigmoidBackward: elementwise('sigmoidBackward', 3),
+      mul: elementwise('mul', 3),
     };
-    if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, this.pool, names.indexOf('gemm'), workspaces[0]!);
+    if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, pool, index('gemm'), workspaces[0]!);
     this.instrument();
   }
 

@@ -6,9 +6,10 @@
 export const MIN_THREADED_MACS = 1 << 18;
 
 /**
- * Below this many floats an optimizer update runs on the caller alone: it is memory-bound, about 20 GB/s
- * on one core, so 2^16 floats (1.3 MB of state read and written by SGD with momentum) take ~60 µs,
- * about what waking a worker that has slept costs.
+ * Below this many floats an elementwise kernel (an optimizer update, an activation, max-pooling) runs on
+ * the caller alone: these are memory-bound, about 20 GB/s on one core, so 2^16 floats (1.3 MB of state
+ * read and written by SGD with momentum, 0.8 MB by ReLU's backward) take 40–60 µs, about what waking a
+ * worker that has slept costs.
  */
 export const MIN_THREADED_FLOATS = 1 << 16;
 
