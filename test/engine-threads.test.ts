@@ -255,6 +255,22 @@ describe('threads give the bits of one thread', () => {
       }
     });
 
+  it.each(updateSizes)('normalizeU8 (bytes in, floats out, cut in vectors of 16), n = %i', (n) => {
+    const bytes = values(n, 35).map((v) => Math.floor((v + 1) * 128));
+    const normalizeOn = (engine: Engine) => {
+      const src = engine.alloc(n), dst = engine.alloc(n * 4);
+      engine.u8(src, n).set(bytes);
+      engine.kernels.normalizeU8(n, src, dst, 255);
+      const result = Float32Array.from(engine.f32(dst, n));
+      engine.free(src);
+      engine.free(dst);
+      return result;
+    };
+    const one = normalizeOn(engines[1]);
+    expect(one.at(-1)).toBe(Math.fround(bytes.at(-1)! / 255));
+    for (const threads of [2, 3] as const) expect(firstDifference(normalizeOn(engines[threads]), one), `${threads} threads`).toBe(-1);
+  });
+
   // Max-pooling cut by planes: 2×2 windows (the vector path, with an odd column and row left over) and
   // 3×3 windows at stride 2 (the general path); 37 and 23 planes, uneven for 2 and 3 threads.
   const poolCases = [

@@ -90,9 +90,10 @@ export class Engine {
       convWeightGradPart: Parameters<typeof threadedConvWeightGrad>[0]; convBiasGradPart: ConvBiasGradPart;
     };
     const index = (name: string) => names.indexOf(name);
-    // The last argument of threadedElementwise: how many float pointers follow n.
-    const elementwise = <K extends KernelName>(name: K, pointers: number) =>
-      threadedElementwise(plain[name] as Kernels['mul'], pool, index(name), pointers) as unknown as Kernels[K];
+    // The bytes of an element at each pointer after n; `unit`: the kernel's vector step, in elements.
+    const elementwise = <K extends KernelName>(name: K, pointerBytes: number[], unit?: number) =>
+      threadedElementwise(plain[name] as Kernels['mul'], pool, index(name), pointerBytes, unit) as unknown as Kernels[K];
+    const floats = (count: number) => new Array<number>(count).fill(4);
     this.uninstrumented = {
       ...plain,
       gemm: threadedGemm(plain.gemm, pool, index('gemm'), workspaces),
@@ -102,16 +103,17 @@ export class Engine {
       convBiasGrad: threadedConvBiasGrad(parts.convBiasGradPart, pool, index('convBiasGradPart')),
       maxPoolForward: threadedMaxPoolForward(plain.maxPoolForward, pool, index('maxPoolForward')),
       maxPoolBackward: threadedMaxPoolBackward(plain.maxPoolBackward, pool, index('maxPoolBackward')),
-      sgdStep: elementwise('sgdStep', 3),
-      adamStep: elementwise('adamStep', 5),
-      rmspropStep: elementwise('rmspropStep', 5),
-      reluForward: elementwise('reluForward', 2),
-      reluBackward: elementwise('reluBackward', 3),
-      tanhForward: elementwise('tanhForward', 2),
-      tanhBackward: elementwise('tanhBackward', 3),
-      sigmoidForward: elementwise('sigmoidForward', 2),
-      sigmoidBackward: elementwise('sigmoidBackward', 3),
-      mul: elementwise('mul', 3),
+      sgdStep: elementwise('sgdStep', floats(3)),
+      adamStep: elementwise('adamStep', floats(5)),
+      rmspropStep: elementwise('rmspropStep', floats(5)),
+      reluForward: elementwise('reluForward', floats(2)),
+      reluBackward: elementwise('reluBackward', floats(3)),
+      tanhForward: elementwise('tanhForward', floats(2)),
+      tanhBackward: elementwise('tanhBackward', floats(3)),
+      sigmoidForward: elementwise('sigmoidForward', floats(2)),
+      sigmoidBackward: elementwise('sigmoidBackward', floats(3)),
+      mul: elementwise('mul', floats(3)),
+      normalizeU8: elementwise('normalizeU8', [1, 4], 16),
     };
     if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, pool, index('gemm'), workspaces[0]!);
     this.instrument();
