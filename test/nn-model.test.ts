@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/index.js';
-import { dropout, linear, relu, sigmoid, tanh } from '../src/nn/layers.js';
-import { sequential } from '../src/nn/sequential.js';
+import { conv2d, dropout, flatten, linear, relu, sigmoid, tanh } from '../src/nn/layers.js';
+import { type Sequential, sequential } from '../src/nn/sequential.js';
 import { SGD } from '../src/optim/sgd.js';
 import { Random } from '../src/random.js';
 
@@ -167,6 +167,36 @@ describe('forward, predict and modes', () => {
     model.lossAndBackward(2);
     model.parameters().forEach((p, i) => expect(p.grad).toEqual(once[i]!.map((g) => g * 2)));
     model.dispose();
+  });
+
+  it("gradients: 'overwrite' writes over whatever grad held (NaN too), with the bits of zeroing then accumulating", async () => {
+    const js = await createEngine({ backend: 'js' });
+    // Both kinds of layer with parameters, each also first (no input gradient: its weight GEMM runs alone).
+    const nets = [
+      { layers: () => [linear(16, 8), relu(), linear(8, 3)], inputShape: undefined },
+      {
+        layers: () => [conv2d(1, 2, 3, { padding: 1 }), relu(), flatten(), linear(32, 8), relu(), linear(8, 3)],
+        inputShape: [1, 4, 4] as [number, number, number],
+      },
+    ];
+    const x = Float32Array.from({ length: 5 * 16 }, (_, i) => Math.sin(i));
+    const labels = Uint8Array.from([0, 1, 2, 1, 0]);
+    const gradBits = (m: Sequential) => m.parameters().map((p) => Buffer.from(p.grad.slice().buffer).toString('hex'));
+    for (const e of [engine, js]) {
+      for (const { layers, inputShape } of nets) {
+        const [zeroed, written] = [0, 1].map(() => sequential(e, layers(), { seed: 4, maxBatch: 5, inputShape }));
+        for (const model of [zeroed!, written!]) model.loadBatch(x, labels, 5);
+        zeroed!.parameters().forEach((p) => p.grad.fill(0));
+        written!.parameters().forEach((p) => p.grad.fill(NaN));
+        zeroed!.lossAndBackward(5);
+        written!.lossAndBackward(5, 'overwrite');
+        expect(gradBits(written!), e.backend).toEqual(gradBits(zeroed!));
+        expect(zeroed!.parameters().every((p) => p.grad.some((g) => g !== 0))).toBe(true);
+        zeroed!.dispose();
+        written!.dispose();
+      }
+    }
+    js.dispose();
   });
 
   it('a step allocates nothing once the model exists', () => {

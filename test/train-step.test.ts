@@ -1,7 +1,8 @@
-// trainStep, the step fit is a loop over: called by hand it reproduces fit bit for bit; it takes any
+// trainStep, the step fit is a loop over: called by hand it reproduces fit bit for bit; it is zeroGrad,
+// backward and step, whether its optimizer updates all the model's parameters or some; it takes any
 // Batch of the model's shape; evaluating the model from fit's onStep (after the update) disturbs nothing,
 // so no copy of the model is needed; and a CNN trained by fit on real MNIST digits learns them.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { batchRanges } from '../src/data/batches.js';
 import { type Dataset, subset } from '../src/data/dataset.js';
 import { loadMnist } from '../src/data/mnist-node.js';
@@ -61,6 +62,40 @@ describe('trainStep', () => {
     expect(bits(other.model)).toBe(bits(own.model));
     expect(() => trainStep(other.model, other.optimizer, new Batch(engine, [784], 4))).toThrow(/the batch holds \[784\] examples, the model takes \[1, 28, 28\]/);
     batch.dispose();
+  });
+
+  it("is zeroGrad, backward, step: for an optimizer over all the model's parameters, or some (the others' gradients add up)", () => {
+    const gradBits = (m: Sequential) => m.parameters().map((p) => Buffer.from(p.grad.slice().buffer).toString('hex')).join();
+    for (const some of [false, true]) {
+      const [stepped, byHand] = [make(), make()].map(({ model }) => {
+        // The conv layer's weight and bias left out, or not.
+        const params = some ? model.parameters().slice(2) : model.parameters();
+        return { model, optimizer: new SGD(params, { lr: 0.05, momentum: 0.9 }) };
+      });
+      // Whatever a gradient holds before a step: zeroGrad clears the optimizer's, the others add onto it.
+      for (const m of [stepped!.model, byHand!.model]) m.parameters().forEach((p) => p.grad.fill(NaN));
+      const convGrads: string[] = [];
+      // With every parameter in the optimizer there is no pass over the gradients: the backward writes over them.
+      const zeroGrad = vi.spyOn(stepped!.optimizer, 'zeroGrad');
+      for (let step = 0; step < 3; step++) {
+        const images = train.images.subarray(step * BATCH * 784, (step + 1) * BATCH * 784);
+        const labels = train.labels.subarray(step * BATCH, (step + 1) * BATCH);
+        stepped!.model.loadBatch(images, labels, BATCH);
+        trainStep(stepped!.model, stepped!.optimizer);
+        byHand!.model.loadBatch(images, labels, BATCH);
+        byHand!.optimizer.zeroGrad();
+        byHand!.model.train().lossAndBackward();
+        byHand!.optimizer.step();
+        expect(gradBits(stepped!.model), `step ${step}`).toBe(gradBits(byHand!.model));
+        expect(bits(stepped!.model), `step ${step}`).toBe(bits(byHand!.model));
+        convGrads.push(Buffer.from(stepped!.model.parameters()[0]!.grad.slice().buffer).toString('hex'));
+      }
+      // Left out of the optimizer, the conv weight's gradient was NaN from the start and stays NaN (it only adds up);
+      // updated, it is the step's own.
+      expect(stepped!.model.parameters()[0]!.grad.every(Number.isNaN)).toBe(some);
+      expect(new Set(convGrads).size).toBe(some ? 1 : 3);
+      expect(zeroGrad).toHaveBeenCalledTimes(some ? 3 : 0);
+    }
   });
 
   it('fit: evaluating the model from onStep (after each update) leaves training unchanged and sees the updated weights', async () => {

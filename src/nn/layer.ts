@@ -21,8 +21,12 @@ export interface Node {
   readonly out: number;
   readonly dOut: number;
   forward(n: number, training: boolean): void;
-  /** From `dOut`: accumulates parameter gradients (as PyTorch) and overwrites the input's `dOut` (unless 0). */
-  backward(n: number): void;
+  /**
+   * From `dOut`: adds its parameters' gradients into their `grad` (as PyTorch), or with `overwrite` writes
+   * them over it without reading what was there (a step whose gradients were due to be zeroed); then
+   * overwrites the input's `dOut` (unless 0).
+   */
+  backward(n: number, overwrite: boolean): void;
 }
 
 /** What a layer gets to build its node: its input, its parameters, and the model's allocator. */

@@ -206,14 +206,17 @@ export class Sequential {
   }
 
   /**
-   * Forward on a batch in the current mode, the loss, then the gradients (accumulated into `grad`, as
-   * PyTorch): on all rows `batch` holds, or on the first n rows of `model.batch`.
+   * Forward on a batch in the current mode, the loss, then the gradients: on all rows `batch` holds, or on
+   * the first n rows of `model.batch`. They are added into every parameter's `grad`, as PyTorch; with
+   * `gradients: 'overwrite'` they are written over it, as if it had been zeroed first (the same bits,
+   * without a pass over the gradients: what `trainStep` uses when its optimizer updates every parameter).
    */
-  lossAndBackward(rows: number | Batch = this.batch): number {
+  lossAndBackward(rows: number | Batch = this.batch, gradients: 'accumulate' | 'overwrite' = 'accumulate'): number {
     const n = this.use(rows);
     this.run(n, this.isTraining);
     const loss = this.lossFn.compute(n, this.last.out, this.labels, this.last.dOut);
-    for (let i = this.nodes.length - 1; i >= 0; i--) this.nodes[i]!.backward(n);
+    const overwrite = gradients === 'overwrite';
+    for (let i = this.nodes.length - 1; i >= 0; i--) this.nodes[i]!.backward(n, overwrite);
     return loss;
   }
 

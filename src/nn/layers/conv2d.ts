@@ -79,9 +79,11 @@ export function planConv2d(spec: Conv2dSpec, input: Shape, where: string): Layer
         forward(n) {
           k.convForward(n, ...geometry, x.out, w.dataPtr, b.dataPtr, out, fuseRelu ? 1 : 0, work, padded);
         },
-        backward(n) {
+        backward(n, overwrite) {
+          // convWeightGrad only adds: a gradient due to be zeroed is zeroed here (it is small).
+          if (overwrite) w.grad.fill(0);
           k.convWeightGrad(n, ...geometry, x.out, dOut, w.gradPtr, work, padded);
-          k.convBiasGrad(n, outC, outH * outW, dOut, b.gradPtr, 1);
+          k.convBiasGrad(n, outC, outH * outW, dOut, b.gradPtr, overwrite ? 0 : 1);
           if (x.dOut !== 0) k.convInputGrad(n, ...geometry, dOut, w.dataPtr, x.dOut, work, cols);
         },
       };

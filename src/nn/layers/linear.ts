@@ -42,7 +42,7 @@ export function planLinear(spec: LinearSpec, input: Shape, where: string): Layer
       const [w, b] = [weight!, bias!];
       const out = alloc(maxBatch * outF * 4);
       const dOut = alloc(maxBatch * outF * 4);
-      // The backward's two GEMMs, filled in on each call (rows n, parameter pointers): a step allocates nothing.
+      // The backward's two GEMMs, filled in on each call (rows n, beta, parameter pointers): a step allocates nothing.
       const weightGrad: GemmArgs = [1, 0, outF, inF, 0, 1, dOut, outF, x.out, inF, 1, 0, inF, 0, 0, work];
       const inputGrad: GemmArgs = [0, 0, 0, inF, outF, 1, dOut, outF, 0, inF, 0, x.dOut, inF, 0, 0, work];
       return {
@@ -51,17 +51,20 @@ export function planLinear(spec: LinearSpec, input: Shape, where: string): Layer
         forward(n) {
           k.gemm(0, 1, n, outF, inF, 1, x.out, inF, w.dataPtr, inF, 0, out, outF, b.dataPtr, fuseRelu ? 1 : 0, work);
         },
-        backward(n) {
+        backward(n, overwrite) {
+          // beta 0 writes the sum over the gradient; beta 1 adds it (a sum is never −0, so onto zeros both give the same bits).
+          const beta = overwrite ? 0 : 1;
           if (x.dOut === 0) {
-            k.gemm(1, 0, outF, inF, n, 1, dOut, outF, x.out, inF, 1, w.gradPtr, inF, 0, 0, work);
+            k.gemm(1, 0, outF, inF, n, 1, dOut, outF, x.out, inF, beta, w.gradPtr, inF, 0, 0, work);
           } else {
             weightGrad[4] = n;
+            weightGrad[10] = beta;
             weightGrad[11] = w.gradPtr;
             inputGrad[2] = n;
             inputGrad[8] = w.dataPtr;
             engine.gemmPair(weightGrad, inputGrad);
           }
-          k.biasGrad(n, outF, dOut, b.gradPtr, 1);
+          k.biasGrad(n, outF, dOut, b.gradPtr, beta);
         },
       };
     },
