@@ -194,6 +194,6 @@ async function stepBreakdown(settings: Settings, train: Dataset): Promise<Breakd
   const msPerStep = (performance.now() - start) / steps;
   engine.dispose();
   const parts = [...timer.totals].map(([name, ms]) => ({ name, msPerStep: ms / steps })).sort((a, b) => b.msPerStep - a.msPerStep);
-  parts.push({ name: 'rest (gather, zeroing, bookkeeping, calls)', msPerStep: msPerStep - parts.reduce((s, p) => s + p.msPerStep, 0) });
+  parts.push({ name: 'rest (gather, bookkeeping, calls)', msPerStep: msPerStep - parts.reduce((s, p) => s + p.msPerStep, 0) });
   return { steps, msPerStep, parts };
 }

@@ -42,20 +42,11 @@ export async function heavyballTrainer(name: Exclude<TrainerName, 'tf.js wasm'>,
   const breakdown = async (warmupSteps: number, steps: number): Promise<Breakdown> => {
     if (!timer) throw new Error('this trainer was not built with timed kernels');
     await run(warmupSteps);
-    const zeroGrad = optimizer.zeroGrad.bind(optimizer);
-    let zeroMs = 0;
-    optimizer.zeroGrad = () => {
-      const t = performance.now();
-      zeroGrad();
-      zeroMs += performance.now() - t;
-    };
     timer.reset();
     const { seconds, samples } = await run(steps);
-    optimizer.zeroGrad = zeroGrad;
     const stepCount = Math.ceil(samples / BATCH);
     const gatherMs = timeGather(steps >= STEPS_PER_EPOCH ? train : subset(train, 0, samples), model.stagedImages, model.stagedLabels);
     const parts = [...timer.totals].map(([part, ms]) => ({ name: part, msPerStep: ms / stepCount }));
-    parts.push({ name: 'zero gradients (JS fill)', msPerStep: zeroMs / stepCount });
     parts.push({ name: 'batch preparation: gather rows (JS, timed apart)', msPerStep: gatherMs / stepCount });
     const msPerStep = (seconds * 1000) / stepCount;
     const accounted = parts.reduce((sum, p) => sum + p.msPerStep, 0);
