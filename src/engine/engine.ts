@@ -7,6 +7,7 @@ import { type GemmArgs, type KernelName, kernelNames, type Kernels } from './ker
 import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js';
 import { Parameter } from './parameter.js';
 import { defaultThreads } from './threads/default-threads.js';
+import { Balance } from './threads/balance.js';
 import { ThreadPool } from './threads/pool.js';
 import {
   gemmsSideBySide, threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm,
@@ -96,7 +97,7 @@ export class Engine {
     const floats = (count: number) => new Array<number>(count).fill(4);
     this.uninstrumented = {
       ...plain,
-      gemm: threadedGemm(plain.gemm, pool, index('gemm'), workspaces),
+      gemm: threadedGemm(plain.gemm, pool, index('gemm'), workspaces, new Balance(threads)),
       convForward: threadedConvForward(plain.convForward, pool, index('convForward'), workspaces),
       convWeightGrad: threadedConvWeightGrad(parts.convWeightGradPart, pool, index('convWeightGradPart'), workspaces),
       convInputGrad: threadedConvInputGrad(plain.convInputGrad, plain.convInputGradScratchBytes, pool, index('convInputGrad'), workspaces),

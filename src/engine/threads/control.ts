@@ -11,6 +11,7 @@ export const ARGC = 3;
 export const STATUS = 4; // 0 = finished, 1 = threw (the message is at MESSAGE)
 export const MESSAGE_LENGTH = 5;
 /** Byte offsets within a slot. */
+export const FINISHED_AT_OFFSET = 32; // Float64: when the worker finished its last job (performance.timeOrigin + now(), ms)
 export const ARGS_OFFSET = 64; // Float64 × MAX_ARGS
 export const MAX_ARGS = 20;
 export const MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;

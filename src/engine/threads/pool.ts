@@ -1,4 +1,6 @@
-import { ARGC, ARGS_OFFSET, DONE, KERNEL, MAX_ARGS, MESSAGE_LENGTH, MESSAGE_OFFSET, POSTED, SLOT_BYTES, STATUS } from './control.js';
+import {
+  ARGC, ARGS_OFFSET, DONE, FINISHED_AT_OFFSET, KERNEL, MAX_ARGS, MESSAGE_LENGTH, MESSAGE_OFFSET, POSTED, SLOT_BYTES, STATUS,
+} from './control.js';
 import { nodeWorkerSource, webWorkerSource, type WorkerHello, type WorkerStart } from './worker.js';
 
 /** The part of a worker both worker_threads' Worker and the Web Worker have, as the pool uses it. */
@@ -22,6 +24,7 @@ export class KernelWorkerError extends Error {
 export class ThreadPool {
   private readonly ints: Int32Array[];
   private readonly args: Float64Array[];
+  private readonly finishTimes: Float64Array[];
   private readonly posted: boolean[];
   private sequence = 0;
   private closed = false;
@@ -30,6 +33,7 @@ export class ThreadPool {
     readonly exited: Promise<void>) {
     this.ints = workers.map((_, w) => new Int32Array(control, w * SLOT_BYTES, ARGS_OFFSET / 4));
     this.args = workers.map((_, w) => new Float64Array(control, w * SLOT_BYTES + ARGS_OFFSET, MAX_ARGS));
+    this.finishTimes = workers.map((_, w) => new Float64Array(control, w * SLOT_BYTES + FINISHED_AT_OFFSET, 1));
     this.posted = workers.map(() => false);
   }
 
@@ -74,6 +78,14 @@ export class ThreadPool {
     Atomics.notify(ints, POSTED, 1);
   }
 
+  /**
+   * When worker `w` finished its last job, on the clock of `now()` (valid after `join`): with the time
+   * it was posted, how long the job took it, waking included.
+   */
+  finishedAt(w: number): number {
+    return this.finishTimes[w]![0]!;
+  }
+
   /** Blocks until every posted call has finished; throws the first worker's error, if one threw. */
   join(): void {
     let failure: string | undefined;
@@ -106,6 +118,11 @@ export class ThreadPool {
     const bytes = new Uint8Array(this.control, w * SLOT_BYTES + MESSAGE_OFFSET, ints[MESSAGE_LENGTH]!);
     return `kernel worker ${w + 1} threw: ${new TextDecoder().decode(bytes.slice())}`;
   }
+}
+
+/** The time on a clock every thread shares (ms): a worker's `finishedAt` is on it. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** The main thread of a browser page may not Atomics.wait: there `join` polls (the workers are busy then). */

@@ -1,6 +1,7 @@
 import { convOutputSize } from '../conv-geometry.js';
 import type { GemmArgs, Kernels } from '../kernels.js';
-import type { ThreadPool } from './pool.js';
+import { type Balance, weightedStart } from './balance.js';
+import { now, type ThreadPool } from './pool.js';
 import { MIN_THREADED_MACS, shareStart, usefulThreads } from './split.js';
 
 /** The micro-kernel's tile (assembly/gemm.ts): shares of C's rows in MR steps, of its columns in NR steps. */
@@ -11,17 +12,25 @@ const NR = 8;
  * `gemm` over the caller and the pool's workers: C is cut into bands of rows, or of columns, one per
  * thread, and each thread runs the whole GEMM (every k, in order) for its band. Every thread packs the
  * whole of the operand it does not cut, so the cut goes along C's longer side, where that copy is smaller.
+ * Where every thread has a band, the bands follow `balance`: each thread's speed on the last calls of
+ * the same shape.
  */
-export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspaces: readonly number[]):
-  Kernels['gemm'] {
+export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspaces: readonly number[],
+  balance: Balance): Kernels['gemm'] {
   const threads = pool.size + 1;
+  const done = new Float64Array(threads), ms = new Float64Array(threads);
   return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work) => {
     const byRows = n <= m;
-    const parts = m * n * k < MIN_THREADED_MACS ? 1 : usefulThreads(byRows ? m : n, byRows ? MR : NR, threads);
-    if (parts === 1) return gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
     const total = byRows ? m : n, unit = byRows ? MR : NR;
+    const parts = m * n * k < MIN_THREADED_MACS ? 1 : usefulThreads(total, unit, threads);
+    if (parts === 1) return gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
+    const weights = parts === threads ? balance.of(((k * 65536 + n) * 65536 + m) * 4 + transA * 2 + transB) : undefined;
+    const start = (part: number) => weights ? weightedStart(total, unit, weights, part) : shareStart(total, unit, parts, part);
+    const posted = now();
     for (let part = 1; part < parts; part++) {
-      const from = shareStart(total, unit, parts, part), size = shareStart(total, unit, parts, part + 1) - from;
+      const from = start(part), size = start(part + 1) - from;
+      done[part] = size;
+      if (size === 0) continue;
       const args = pool.argsOf(part - 1);
       args[0] = transA; args[1] = transB; args[5] = alpha; args[7] = lda; args[9] = ldb; args[10] = beta;
       args[12] = ldc; args[14] = relu; args[15] = workspaces[part - 1]!;
@@ -36,13 +45,18 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
       }
       pool.post(part - 1, kernel, 16);
     }
-    const own = shareStart(total, unit, parts, 1);
+    const own = start(1);
+    done[0] = own;
     try {
       if (byRows) gemm(transA, transB, own, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
       else gemm(transA, transB, m, own, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
+      ms[0] = now() - posted;
     } finally {
       pool.join();
     }
+    if (!weights) return;
+    for (let w = 1; w < threads; w++) ms[w] = pool.finishedAt(w - 1) - posted;
+    balance.record(weights, done, ms);
   };
 }
 

@@ -16,7 +16,7 @@ export interface WorkerStart {
 function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, send: (hello: WorkerHello) => void,
   close: () => void): void {
   const SLOT_BYTES = 1024, POSTED = 0, DONE = 1, KERNEL = 2, ARGC = 3, STATUS = 4, MESSAGE_LENGTH = 5;
-  const ARGS_OFFSET = 64, MAX_ARGS = 20, MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
+  const FINISHED_AT_OFFSET = 32, ARGS_OFFSET = 64, MAX_ARGS = 20, MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
   const MESSAGE_BYTES = SLOT_BYTES - MESSAGE_OFFSET;
   receive(({ module, memory, control, slot, kernelNames }) => {
     let kernels: ((...args: number[]) => unknown)[];
@@ -38,6 +38,7 @@ function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, 
     const base = slot * SLOT_BYTES;
     const ints = new Int32Array(control, base, ARGS_OFFSET / 4);
     const args = new Float64Array(control, base + ARGS_OFFSET, MAX_ARGS);
+    const finishedAt = new Float64Array(control, base + FINISHED_AT_OFFSET, 1);
     const message = new Uint8Array(control, base + MESSAGE_OFFSET, MESSAGE_BYTES);
     const call: number[] = [];
     // Nothing has been posted before the pool hears `ready`, so the first job to wait for is the first
@@ -62,6 +63,7 @@ function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, 
         ints[MESSAGE_LENGTH] = bytes.length;
         ints[STATUS] = 1;
       }
+      finishedAt[0] = performance.timeOrigin + performance.now();
       Atomics.store(ints, DONE, seen);
       Atomics.notify(ints, DONE);
     }

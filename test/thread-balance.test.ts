@@ -1,0 +1,97 @@
+// Balancing threads of different speeds: the weighted cut of a dimension (whole tiles, in order, ending
+// at the total), the weights following each thread's measured speed, and a GEMM cut by any weights giving
+// the bits of one thread (the cut only moves which thread computes an output, never its sum).
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelNames } from '../src/engine/kernels.js';
+import { Balance, weightedStart } from '../src/engine/threads/balance.js';
+import { ThreadPool } from '../src/engine/threads/pool.js';
+import { shareStart } from '../src/engine/threads/split.js';
+import { threadedGemm } from '../src/engine/threads/threaded-kernels.js';
+import { instantiateKernels, type KernelModule } from '../src/engine/wasm-module.js';
+
+describe('weightedStart', () => {
+  it('cuts in whole units, in order, from 0 to the total; even weights cut as shareStart does', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5000 }), fc.constantFrom(1, 4, 8), fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }),
+      (total, unit, raw) => {
+        const sum = raw.reduce((a, b) => a + b, 0), weights = raw.map((w) => w / sum);
+        const starts = Array.from({ length: weights.length + 1 }, (_, p) => weightedStart(total, unit, weights, p));
+        expect(starts[0]).toBe(0);
+        expect(starts.at(-1)).toBe(total);
+        for (let p = 1; p < starts.length; p++) expect(starts[p]!).toBeGreaterThanOrEqual(starts[p - 1]!);
+        for (const s of starts) expect(s === total || s % unit === 0).toBe(true);
+        const even = new Array<number>(weights.length).fill(1 / weights.length);
+        for (let p = 0; p <= weights.length; p++) {
+          expect(Math.abs(weightedStart(total, unit, even, p) - shareStart(total, unit, weights.length, p))).toBeLessThanOrEqual(unit);
+        }
+      }));
+  });
+});
+
+describe('Balance', () => {
+  it('moves the weights toward each thread\'s speed: a thread half as fast ends with about a third', () => {
+    const balance = new Balance(2);
+    const weights = balance.of(7);
+    expect([...weights]).toEqual([0.5, 0.5]);
+    for (let call = 0; call < 30; call++) {
+      const done = [weights[0]! * 1000, weights[1]! * 1000];
+      balance.record(weights, done, [done[0]! / 2, done[1]! / 1]); // thread 0 does 2 units a millisecond, thread 1 one
+    }
+    expect(weights[0]).toBeCloseTo(2 / 3, 3);
+    expect(weights[1]).toBeCloseTo(1 / 3, 3);
+    expect(balance.of(8)[0]).toBe(0.5); // another kind of call keeps its own weights
+  });
+
+  it('keeps every thread at least half an even share, and ignores a call with no measurement', () => {
+    const balance = new Balance(2);
+    const weights = balance.of(1);
+    for (let call = 0; call < 50; call++) balance.record(weights, [500, 500], [1, 100]);
+    expect(weights[1]).toBeCloseTo(0.25, 10);
+    const before = [...weights];
+    balance.record(weights, [500, 0], [1, 1]);
+    balance.record(weights, [500, 500], [1, 0]);
+    expect([...weights]).toEqual(before);
+  });
+});
+
+describe('a GEMM cut by any weights', () => {
+  let module: KernelModule;
+  let pool: ThreadPool;
+  beforeAll(async () => {
+    const memory = new WebAssembly.Memory({ initial: 256, maximum: 256, shared: true });
+    module = await instantiateKernels('standard', memory);
+    pool = await ThreadPool.start(1, module.module, memory, kernelNames);
+  });
+  afterAll(() => pool.dispose());
+
+  /** A Balance that always answers `weights` and learns nothing. */
+  class Fixed extends Balance {
+    constructor(private readonly fixed: Float64Array) {
+      super(2);
+    }
+    override of(): Float64Array {
+      return this.fixed;
+    }
+    override record(): void {}
+  }
+
+  it.each([[0.25, 0.75], [0.5, 0.5], [0.8, 0.2], [0.99, 0.01]])('caller %f, worker %f: the bits of one thread, both cuts', (caller, worker) => {
+    const f32 = () => new Float32Array(module.memory.buffer);
+    const workspace = module.heapBase, bytes = module.kernels.gemmWorkspaceBytes();
+    const at = (i: number) => workspace + 2 * bytes + i * (1 << 20);
+    const [a, b, c, reference] = [0, 1, 2, 3].map(at);
+    for (const [m, n, k, transA, transB] of [[61, 293, 131, 0, 1], [203, 67, 97, 1, 0]] as const) {
+      for (let i = 0; i < 300 * 300; i++) {
+        f32()[a! / 4 + i] = Math.sin(i);
+        f32()[b! / 4 + i] = Math.cos(i * 0.7);
+      }
+      const lda = transA ? m : k, ldb = transB ? k : n;
+      module.kernels.gemm(transA, transB, m, n, k, 1, a!, lda, b!, ldb, 0, reference!, n, 0, 0, workspace);
+      const threaded = threadedGemm(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), [workspace + bytes],
+        new Fixed(Float64Array.of(caller, worker)));
+      threaded(transA, transB, m, n, k, 1, a!, lda, b!, ldb, 0, c!, n, 0, 0, workspace);
+      const got = f32().slice(c! / 4, c! / 4 + m * n), want = f32().slice(reference! / 4, reference! / 4 + m * n);
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${m}×${n}×${k}`).toBe(true);
+    }
+  });
+});
