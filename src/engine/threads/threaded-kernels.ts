@@ -1,7 +1,8 @@
 import { convOutputSize } from '../conv-geometry.js';
 import type { GemmArgs, Kernels } from '../kernels.js';
-import { type Balance, weightedStart } from './balance.js';
-import { now, type ThreadPool } from './pool.js';
+import type { Balance } from './balance.js';
+import { Cut } from './cut.js';
+import type { ThreadPool } from './pool.js';
 import { MIN_THREADED_MACS, shareStart, usefulThreads } from './split.js';
 
 /** The micro-kernel's tile (assembly/gemm.ts): shares of C's rows in MR steps, of its columns in NR steps. */
@@ -18,18 +19,15 @@ const NR = 8;
 export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspaces: readonly number[],
   balance: Balance): Kernels['gemm'] {
   const threads = pool.size + 1;
-  const done = new Float64Array(threads), ms = new Float64Array(threads);
+  const cut = new Cut(pool, balance);
   return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work) => {
     const byRows = n <= m;
     const total = byRows ? m : n, unit = byRows ? MR : NR;
     const parts = m * n * k < MIN_THREADED_MACS ? 1 : usefulThreads(total, unit, threads);
     if (parts === 1) return gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
-    const weights = parts === threads ? balance.of(((k * 65536 + n) * 65536 + m) * 4 + transA * 2 + transB) : undefined;
-    const start = (part: number) => weights ? weightedStart(total, unit, weights, part) : shareStart(total, unit, parts, part);
-    const posted = now();
+    cut.begin(((k * 65536 + n) * 65536 + m) * 4 + transA * 2 + transB, total, unit, parts);
     for (let part = 1; part < parts; part++) {
-      const from = start(part), size = start(part + 1) - from;
-      done[part] = size;
+      const from = cut.start(part), size = cut.size(part);
       if (size === 0) continue;
       const args = pool.argsOf(part - 1);
       args[0] = transA; args[1] = transB; args[5] = alpha; args[7] = lda; args[9] = ldb; args[10] = beta;
@@ -45,18 +43,15 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
       }
       pool.post(part - 1, kernel, 16);
     }
-    const own = start(1);
-    done[0] = own;
+    const own = cut.size(0);
     try {
       if (byRows) gemm(transA, transB, own, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
       else gemm(transA, transB, m, own, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
-      ms[0] = now() - posted;
+      cut.ownDone();
     } finally {
       pool.join();
     }
-    if (!weights) return;
-    for (let w = 1; w < threads; w++) ms[w] = pool.finishedAt(w - 1) - posted;
-    balance.record(weights, done, ms);
+    cut.learn();
   };
 }
 
