@@ -19,32 +19,34 @@ function splitUnits(pool: ThreadPool, total: number, floats: number, post: (work
   }
 }
 
-/** `maxPoolForward` with the planes split between the threads: each plane's maxima and argmax are one thread's. */
-export function threadedMaxPoolForward(maxPoolForward: Kernels['maxPoolForward'], pool: ThreadPool, kernel: number):
-  Kernels['maxPoolForward'] {
-  return (planes, inH, inW, k, stride, x, y, argmax) => {
-    const inPlane = inH * inW * 4, outPlane = convOutputSize(inH, k, stride, 0) * convOutputSize(inW, k, stride, 0) * 4;
+/** The plane a max-pooling kernel's pointer argument walks: its input's (inH × inW) or its output's. */
+type Plane = 'input' | 'output';
+type MaxPool = Kernels['maxPoolForward'] & Kernels['maxPoolBackward'];
+
+/** A max-pooling kernel (planes, inH, inW, k, stride, then three pointers) with the planes split between the threads. */
+function threadedMaxPool(kernel: MaxPool, pool: ThreadPool, index: number, walks: readonly [Plane, Plane, Plane]): MaxPool {
+  return (planes, inH, inW, k, stride, p0, p1, p2) => {
+    const input = inH * inW * 4, output = convOutputSize(inH, k, stride, 0) * convOutputSize(inW, k, stride, 0) * 4;
+    const bytes = (walk: Plane) => (walk === 'input' ? input : output);
     splitUnits(pool, planes, planes * inH * inW, (worker, from, to) => {
       const args = pool.argsOf(worker);
       args[0] = to - from; args[1] = inH; args[2] = inW; args[3] = k; args[4] = stride;
-      args[5] = x + from * inPlane; args[6] = y + from * outPlane; args[7] = argmax + from * outPlane;
-      pool.post(worker, kernel, 8);
-    }, (to) => maxPoolForward(to, inH, inW, k, stride, x, y, argmax));
+      args[5] = p0 + from * bytes(walks[0]); args[6] = p1 + from * bytes(walks[1]); args[7] = p2 + from * bytes(walks[2]);
+      pool.post(worker, index, 8);
+    }, (to) => kernel(to, inH, inW, k, stride, p0, p1, p2));
   };
 }
 
-/** `maxPoolBackward` with the planes split between the threads: each thread clears and fills its planes of dx. */
-export function threadedMaxPoolBackward(maxPoolBackward: Kernels['maxPoolBackward'], pool: ThreadPool, kernel: number):
+/** `maxPoolForward` (x, y, argmax) with the planes split between the threads: each plane's maxima and argmax are one thread's. */
+export function threadedMaxPoolForward(maxPoolForward: Kernels['maxPoolForward'], pool: ThreadPool, index: number):
+  Kernels['maxPoolForward'] {
+  return threadedMaxPool(maxPoolForward, pool, index, ['input', 'output', 'output']);
+}
+
+/** `maxPoolBackward` (dy, argmax, dx) with the planes split between the threads: each thread clears and fills its planes of dx. */
+export function threadedMaxPoolBackward(maxPoolBackward: Kernels['maxPoolBackward'], pool: ThreadPool, index: number):
   Kernels['maxPoolBackward'] {
-  return (planes, inH, inW, k, stride, dy, argmax, dx) => {
-    const inPlane = inH * inW * 4, outPlane = convOutputSize(inH, k, stride, 0) * convOutputSize(inW, k, stride, 0) * 4;
-    splitUnits(pool, planes, planes * inH * inW, (worker, from, to) => {
-      const args = pool.argsOf(worker);
-      args[0] = to - from; args[1] = inH; args[2] = inW; args[3] = k; args[4] = stride;
-      args[5] = dy + from * outPlane; args[6] = argmax + from * outPlane; args[7] = dx + from * inPlane;
-      pool.post(worker, kernel, 8);
-    }, (to) => maxPoolBackward(to, inH, inW, k, stride, dy, argmax, dx));
-  };
+  return threadedMaxPool(maxPoolBackward, pool, index, ['output', 'output', 'input']);
 }
 
 /** The wasm export behind convBiasGrad: the channels [from, to) only, each summed as by convBiasGrad. */
