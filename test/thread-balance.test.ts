@@ -42,7 +42,7 @@ describe('Balance', () => {
     expect(balance.of(8)[0]).toBe(0.5); // another kind of call keeps its own weights
   });
 
-  it('keeps every thread at least half an even share, and ignores a call with no measurement', () => {
+  it('keeps every thread at least half an even share, and learns nothing from a thread with no units or no time', () => {
     const balance = new Balance(2);
     const weights = balance.of(1);
     for (let call = 0; call < 50; call++) balance.record(weights, [500, 500], [1, 100]);
@@ -50,7 +50,15 @@ describe('Balance', () => {
     const before = [...weights];
     balance.record(weights, [500, 0], [1, 1]);
     balance.record(weights, [500, 500], [1, 0]);
-    expect([...weights]).toEqual(before);
+    weights.forEach((w, t) => expect(w).toBeCloseTo(before[t]!, 12));
+    // Of three threads, the one that had nothing keeps its weight; the other two share the rest by speed.
+    const three = new Balance(3);
+    const w3 = three.of(1);
+    w3.set([0.4, 0.4, 0.2]);
+    three.record(w3, [300, 100, 0], [1, 1, 0]);
+    expect(w3[2]).toBeCloseTo(0.2, 12);
+    expect(w3[0]! + w3[1]! + w3[2]!).toBeCloseTo(1, 12);
+    expect(w3[0]! - 0.4).toBeCloseTo(0.3 * (0.6 - 0.4), 12);
   });
 });
 

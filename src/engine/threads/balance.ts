@@ -26,15 +26,21 @@ export class Balance {
 
   /**
    * After a call cut by `weights`: thread t did `done[t]` units in `ms[t]` milliseconds. Moves each
-   * weight toward the thread's share of the units done per millisecond.
+   * weight toward the thread's share of the units done per millisecond. A thread with no units (or no
+   * time) tells nothing: its weight stays, and the others share the rest.
    */
   record(weights: Float64Array, done: ArrayLike<number>, ms: ArrayLike<number>): void {
-    let total = 0;
+    const measured = (t: number) => done[t]! > 0 && ms[t]! > 0;
+    let rates = 0, mass = 0;
     for (let t = 0; t < this.threads; t++) {
-      if (!(ms[t]! > 0) || !(done[t]! > 0)) return;
-      total += done[t]! / ms[t]!;
+      if (!measured(t)) continue;
+      rates += done[t]! / ms[t]!;
+      mass += weights[t]!;
     }
-    for (let t = 0; t < this.threads; t++) weights[t] = (1 - NEWEST) * weights[t]! + NEWEST * (done[t]! / ms[t]! / total);
+    if (rates === 0) return;
+    for (let t = 0; t < this.threads; t++) {
+      if (measured(t)) weights[t] = (1 - NEWEST) * weights[t]! + NEWEST * ((done[t]! / ms[t]!) / rates) * mass;
+    }
     // Raise the weights below the floor to it, and scale the others down to make room.
     const floor = FLOOR / this.threads;
     let raised = 0, others = 0;
