@@ -19,22 +19,31 @@ export function threadedElementwise<K extends Elementwise>(kernel: K, pool: Thre
   pointerBytes: readonly number[], unit = 4): K {
   const threads = pool.size + 1;
   const run = kernel as Elementwise;
-  return ((...call: number[]) => {
+  // The caller's share's arguments, refilled per call.
+  const own: number[] = [];
+  // `arguments`, not a rest parameter: V8 hands it on to `apply` without building an array, so a call
+  // too small to cut (most activations) allocates nothing.
+  return function elementwise() {
+    // eslint-disable-next-line prefer-rest-params
+    const call = arguments as unknown as number[];
     const n = call[0]!;
     const parts = n < MIN_THREADED_FLOATS ? 1 : usefulThreads(n, unit, threads);
+    if (parts === 1) return run.apply(undefined, call as [number, ...number[]]);
     for (let part = 1; part < parts; part++) {
       const from = shareStart(n, unit, parts, part);
       const args = pool.argsOf(part - 1);
-      args.set(call);
+      for (let i = 0; i < call.length; i++) args[i] = call[i]!;
       args[0] = shareStart(n, unit, parts, part + 1) - from;
       for (let p = 0; p < pointerBytes.length; p++) if (args[p + 1] !== 0) args[p + 1] += from * pointerBytes[p]!;
       pool.post(part - 1, index, call.length);
     }
-    call[0] = shareStart(n, unit, parts, 1);
+    own.length = call.length;
+    for (let i = 0; i < call.length; i++) own[i] = call[i]!;
+    own[0] = shareStart(n, unit, parts, 1);
     try {
-      run(...(call as [number, ...number[]]));
+      run.apply(undefined, own as [number, ...number[]]);
     } finally {
-      if (parts > 1) pool.join();
+      pool.join();
     }
-  }) as K;
+  } as unknown as K;
 }
