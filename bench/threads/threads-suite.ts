@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
+import type { GemmArgs } from '../../src/engine/kernels.js';
 import { flops, gemmShapes, shapeLabel, type Transpose } from '../gemm/gemm-shapes.js';
 import { randomFloats } from '../harness/fill.js';
 import type { DisposableContender } from '../harness/interleave.js';
@@ -19,7 +20,11 @@ import type { EpochReply } from './epoch-child.js';
 
 export interface ThreadsResults {
   cores: number;
-  gemm: { shape: string; transpose: Transpose; oneThread: Summary; twoThreads: Summary; speedup: number }[];
+  gemm: {
+    shape: string; transpose: Transpose; oneThread: Summary; twoThreads: Summary; speedup: number;
+    /** Two independent GEMMs of the shape at once, one per thread, against one alone: what two cores give. */
+    twoAtOnce?: number;
+  }[];
   epochs: { label: string; node: string; threads: number; revectorizer: boolean; secondsPerEpoch: Summary;
     testAccuracy: number }[];
   peers: { label: string; secondsPerEpoch: Summary; testAccuracy: number; note: string }[];
@@ -42,44 +47,77 @@ function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Pr
 
 const lastJsonLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(0)!);
 
-function gemmContender(engine: Engine, name: string, t: Transpose, m: number, n: number, k: number): DisposableContender {
+/** One GEMM of the shape on its own operands (and its own workspace, unless it is the engine's). */
+function gemmOperands(engine: Engine, t: Transpose, m: number, n: number, k: number, workspace: number) {
   const a = engine.alloc(m * k * 4), b = engine.alloc(k * n * 4), c = engine.alloc(m * n * 4);
   engine.f32(a, m * k).set(randomFloats(m * k, 1));
   engine.f32(b, k * n).set(randomFloats(k * n, 2));
   const [ta, tb] = [t[0] === 'T' ? 1 : 0, t[1] === 'T' ? 1 : 0];
-  const [lda, ldb] = [ta ? m : k, tb ? k : n];
+  const args: GemmArgs = [ta, tb, m, n, k, 1, a, ta ? m : k, b, tb ? k : n, 0, c, n, 0, 0, workspace];
+  return { args, dispose: () => [a, b, c].forEach((p) => engine.free(p)) };
+}
+
+function gemmContender(engine: Engine, name: string, t: Transpose, m: number, n: number, k: number): DisposableContender {
+  const { args, dispose } = gemmOperands(engine, t, m, n, k, engine.workspace);
   return {
     name,
     run: (reps) => {
-      for (let r = 0; r < reps; r++) engine.kernels.gemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n, 0, 0, engine.workspace);
+      for (let r = 0; r < reps; r++) engine.kernels.gemm(...args);
     },
-    dispose: () => [a, b, c].forEach((p) => engine.free(p)),
+    dispose,
   };
 }
 
 /**
- * The training GEMM shapes on one thread against two, each shape's pair interleaved, sampled in one
- * session per round of the epoch runs (SessionSamples); a speedup is the median of the pairs' ratios,
- * each pair run back to back.
+ * Two GEMMs of the shape, each on its own operands, at once on a 2-thread engine (`gemmPair`: the caller
+ * runs one, the worker the other, neither cut). Against one GEMM on one thread, twice its time ÷ this
+ * one's is how much of a second core the machine gives this work: the most a cut GEMM could gain.
+ */
+function independentPairContender(engine: Engine, name: string, t: Transpose, m: number, n: number, k: number): DisposableContender {
+  const workspace = engine.alloc(engine.kernels.gemmWorkspaceBytes());
+  const first = gemmOperands(engine, t, m, n, k, engine.workspace), second = gemmOperands(engine, t, m, n, k, workspace);
+  return {
+    name,
+    run: (reps) => {
+      for (let r = 0; r < reps; r++) engine.gemmPair(first.args, second.args);
+    },
+    dispose: () => {
+      first.dispose();
+      second.dispose();
+      engine.free(workspace);
+    },
+  };
+}
+
+/**
+ * The training GEMM shapes on one thread against two, and against two independent GEMMs at once (one
+ * per thread), interleaved, sampled in one session per round of the epoch runs (SessionSamples); a
+ * speedup is the median of the ratios of samples run back to back.
  */
 async function gemmSpeedups(sessions: number) {
   const one = await createEngine({ threads: 1 });
   const two = await createEngine({ threads: 2 });
   const products = gemmShapes.filter((s) => s.training).flatMap((shape) => (Object.keys(shape.roles) as Transpose[]).map((transpose) => {
-    const contenders = [one, two].map((e, i) => gemmContender(e, `${i + 1}`, transpose, shape.m, shape.n, shape.k));
+    const contenders = [
+      ...[one, two].map((e, i) => gemmContender(e, `${i + 1}`, transpose, shape.m, shape.n, shape.k)),
+      independentPairContender(two, 'pair', transpose, shape.m, shape.n, shape.k),
+    ];
     return { shape, transpose, contenders, samples: new SessionSamples(contenders, sessions) };
   }));
   return {
     session(settings: Settings, session: number): void {
       for (const { shape, transpose, samples } of products) {
-        progress(`threads: gemm ${shapeLabel(shape)} ${transpose}, 1 and 2 threads (session ${session} of ${sessions})`);
+        progress(`threads: gemm ${shapeLabel(shape)} ${transpose}, 1 and 2 threads, two at once (session ${session} of ${sessions})`);
         samples.take(settings);
       }
     },
     results(): ThreadsResults['gemm'] {
       return products.map(({ shape, transpose, samples }) => {
         const [oneThread, twoThreads] = ['1', '2'].map((name) => rates(samples.of(name), flops(shape) / 1e9)) as [Summary, Summary];
-        return { shape: shapeLabel(shape), transpose, oneThread, twoThreads, speedup: summarize(samples.ratios('1', '2')).median };
+        return {
+          shape: shapeLabel(shape), transpose, oneThread, twoThreads, speedup: summarize(samples.ratios('1', '2')).median,
+          twoAtOnce: 2 * summarize(samples.ratios('1', 'pair')).median,
+        };
       });
     },
     dispose(): void {
@@ -168,6 +206,9 @@ function withoutOpenblasTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
+/** `1.73×`, or — for results written before the bench measured it. */
+export const times = (ratio: number | undefined) => (ratio === undefined ? '—' : `${ratio.toFixed(2)}×`);
+
 const fmt = (s: Summary, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 /** One thread's median epoch ÷ two threads' on Node `node`, or null when one of them is missing. */
@@ -179,8 +220,9 @@ export function epochSpeedup(r: ThreadsResults, node: string): number | null {
 
 export function threadsMarkdown(r: ThreadsResults): string {
   const lines = [`### Threads, Node versions and peers (${r.cores} cores)`, '',
-    '| GEMM (training shape) | 1 thread GFLOP/s | 2 threads GFLOP/s | speedup |', '|---|---|---|---|',
-    ...r.gemm.map((g) => `| ${g.shape} ${g.transpose} | ${fmt(g.oneThread, 1)} | ${fmt(g.twoThreads, 1)} | ${g.speedup.toFixed(2)}× |`),
+    '| GEMM (training shape) | 1 thread GFLOP/s | 2 threads GFLOP/s | speedup | two independent GEMMs at once |',
+    '|---|---|---|---|---|',
+    ...r.gemm.map((g) => `| ${g.shape} ${g.transpose} | ${fmt(g.oneThread, 1)} | ${fmt(g.twoThreads, 1)} | ${g.speedup.toFixed(2)}× | ${times(g.twoAtOnce)} |`),
     '', '| MLP epoch (784-256-128-10, batch 128) | threads | revectorizer | s/epoch, median (min–max) | test accuracy |',
     '|---|---|---|---|---|',
     ...r.epochs.map((e) => `| heavyball, Node ${e.node} | ${e.threads} | ${e.revectorizer ? 'on' : 'off'} | ${fmt(e.secondsPerEpoch)} | ${(e.testAccuracy * 100).toFixed(1)}% |`),
