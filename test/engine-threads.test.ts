@@ -471,7 +471,7 @@ describe('worker lifecycle', () => {
   it("the worker's copy of the control layout agrees with control.ts", () => {
     const source = nodeWorkerSource();
     for (const name of ['SLOT_BYTES', 'POSTED', 'DONE', 'KERNEL', 'ARGC', 'STATUS', 'MESSAGE_LENGTH', 'ARGS_OFFSET', 'MAX_ARGS',
-      'FINISHED_AT_OFFSET'] as const) {
+      'FINISHED_AT_OFFSET', 'CLAIMED'] as const) {
       expect(source, name).toMatch(new RegExp(`\\b${name} = ${control[name]}\\b`));
     }
   });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelNames } from '../src/engine/kernels.js';
 import { Balance, weightedStart } from '../src/engine/threads/balance.js';
-import { ThreadPool } from '../src/engine/threads/pool.js';
+import { type KernelFunction, ThreadPool } from '../src/engine/threads/pool.js';
 import { shareStart } from '../src/engine/threads/split.js';
 import { threadedGemm } from '../src/engine/threads/threaded-kernels.js';
 import { instantiateKernels, type KernelModule } from '../src/engine/wasm-module.js';
@@ -68,7 +68,8 @@ describe('a GEMM cut by any weights', () => {
   beforeAll(async () => {
     const memory = new WebAssembly.Memory({ initial: 256, maximum: 256, shared: true });
     module = await instantiateKernels('standard', memory);
-    pool = await ThreadPool.start(1, module.module, memory, kernelNames);
+    pool = await ThreadPool.start(1, module.module, memory, kernelNames,
+      kernelNames.map((name) => (module.kernels as unknown as Record<string, KernelFunction>)[name]!));
   });
   afterAll(() => pool.dispose());
 

@@ -8,7 +8,7 @@ import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js'
 import { Parameter } from './parameter.js';
 import { defaultThreads } from './threads/default-threads.js';
 import { Balance } from './threads/balance.js';
-import { ThreadPool } from './threads/pool.js';
+import { type KernelFunction, ThreadPool } from './threads/pool.js';
 import {
   gemmsSideBySide, threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm,
 } from './threads/threaded-kernels.js';
@@ -85,8 +85,10 @@ export class Engine {
     const workspaces = Array.from({ length: threads - 1 }, () => this.arena.alloc(this.uninstrumented.gemmWorkspaceBytes()));
     // The kernels, and the exports only threads call: a block of the weight gradient, some channels' bias gradient.
     const names = [...kernelNames, 'convWeightGradPart', 'convBiasGradPart'];
-    this.pool = await ThreadPool.start(threads - 1, module, memory, names);
-    const pool = this.pool, plain = this.uninstrumented;
+    const plain = this.uninstrumented;
+    this.pool = await ThreadPool.start(threads - 1, module, memory, names,
+      names.map((name) => (plain as unknown as Record<string, KernelFunction>)[name]!));
+    const pool = this.pool;
     const parts = plain as unknown as {
       convWeightGradPart: Parameters<typeof threadedConvWeightGrad>[0]; convBiasGradPart: ConvBiasGradPart;
     };

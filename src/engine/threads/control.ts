@@ -10,6 +10,7 @@ export const KERNEL = 2; // the index of the kernel to run, in the engine's kern
 export const ARGC = 3;
 export const STATUS = 4; // 0 = finished, 1 = threw (the message is at MESSAGE)
 export const MESSAGE_LENGTH = 5;
+export const CLAIMED = 6; // the sequence number of the job last claimed, by this worker or by the caller (which runs a job its worker has not started)
 /** Byte offsets within a slot. */
 export const FINISHED_AT_OFFSET = 32; // Float64: when the worker finished its last job (performance.timeOrigin + now(), ms)
 export const ARGS_OFFSET = 64; // Float64 × MAX_ARGS

@@ -50,10 +50,16 @@ export class Cut {
     this.ms[0] = now() - this.posted;
   }
 
-  /** After the join: each worker's time from the post to its finish, and the caller's, into the balance. */
+  /**
+   * After the join: each worker's time from the post to its finish, and the caller's, into the balance;
+   * nothing when the caller ran a worker's part (that worker's speed was not seen).
+   */
   learn(): void {
     if (!this.weights) return;
-    for (let w = 1; w < this.threads; w++) this.ms[w] = this.pool.finishedAt(w - 1) - this.posted;
+    for (let w = 1; w < this.threads; w++) {
+      if (this.pool.ranOnCaller(w - 1)) return;
+      this.ms[w] = this.pool.finishedAt(w - 1) - this.posted;
+    }
     this.balance.record(this.weights, this.done, this.ms);
   }
 }

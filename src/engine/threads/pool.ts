@@ -1,5 +1,6 @@
 import {
-  ARGC, ARGS_OFFSET, DONE, FINISHED_AT_OFFSET, KERNEL, MAX_ARGS, MESSAGE_LENGTH, MESSAGE_OFFSET, POSTED, SLOT_BYTES, STATUS,
+  ARGC, ARGS_OFFSET, CLAIMED, DONE, FINISHED_AT_OFFSET, KERNEL, MAX_ARGS, MESSAGE_LENGTH, MESSAGE_OFFSET, POSTED, SLOT_BYTES,
+  STATUS,
 } from './control.js';
 import { nodeWorkerSource, webWorkerSource, type WorkerHello, type WorkerStart } from './worker.js';
 
@@ -16,30 +17,45 @@ export class KernelWorkerError extends Error {
   override name = 'KernelWorkerError';
 }
 
+/** A kernel export, called with its arguments (pointers and sizes). */
+export type KernelFunction = (...args: number[]) => unknown;
+
 /**
  * Workers that each hold an instance of the kernel module over the engine's shared memory and wait
  * (Atomics.wait, not spinning) for the caller to post them a kernel call. The caller posts calls with
- * `post`, does its own share, then `join`s, which blocks until every posted call has finished.
+ * `post`, does its own share, then `join`s, which blocks until every posted call has finished. A call
+ * its worker has not started by then (a thread that the OS has yet to wake, or has put aside) the caller
+ * takes over and runs itself: it would otherwise wait for the start and then the whole call. Whoever
+ * claims a call first runs it, so each runs once, with the same arguments and so the same bits.
  */
 export class ThreadPool {
   private readonly ints: Int32Array[];
   private readonly args: Float64Array[];
   private readonly finishTimes: Float64Array[];
   private readonly posted: boolean[];
+  private readonly takenOver: boolean[];
+  private readonly call: number[] = [];
   private sequence = 0;
   private closed = false;
+  /** Calls the caller has run for a worker that had not started them, since the pool started. */
+  takeOvers = 0;
 
   private constructor(private readonly workers: AnyWorker[], private readonly control: SharedArrayBuffer,
-    readonly exited: Promise<void>) {
+    readonly exited: Promise<void>, private readonly callerKernels: readonly KernelFunction[]) {
     this.ints = workers.map((_, w) => new Int32Array(control, w * SLOT_BYTES, ARGS_OFFSET / 4));
     this.args = workers.map((_, w) => new Float64Array(control, w * SLOT_BYTES + ARGS_OFFSET, MAX_ARGS));
     this.finishTimes = workers.map((_, w) => new Float64Array(control, w * SLOT_BYTES + FINISHED_AT_OFFSET, 1));
     this.posted = workers.map(() => false);
+    this.takenOver = workers.map(() => false);
   }
 
-  /** Starts `count` workers and resolves once each has instantiated the module (or rejects with why not). */
+  /**
+   * Starts `count` workers and resolves once each has instantiated the module (or rejects with why not).
+   * `callerKernels[i]` is kernel `kernelNames[i]` in the caller's own instance (to run a call a worker
+   * has not started).
+   */
   static async start(count: number, module: WebAssembly.Module, memory: WebAssembly.Memory,
-    kernelNames: readonly string[]): Promise<ThreadPool> {
+    kernelNames: readonly string[], callerKernels: readonly KernelFunction[]): Promise<ThreadPool> {
     const control = new SharedArrayBuffer(count * SLOT_BYTES);
     const started = Array.from({ length: count }, () => spawn());
     const workers = started.map((s) => s.worker);
@@ -55,7 +71,7 @@ export class ThreadPool {
       for (const worker of workers) worker.terminate();
       throw new KernelWorkerError(`a kernel worker could not instantiate the module: ${failed.error}`);
     }
-    return new ThreadPool(workers, control, exited);
+    return new ThreadPool(workers, control, exited, callerKernels);
   }
 
   /** Workers, not counting the caller. */
@@ -79,27 +95,62 @@ export class ThreadPool {
   }
 
   /**
-   * When worker `w` finished its last job, on the clock of `now()` (valid after `join`): with the time
-   * it was posted, how long the job took it, waking included.
+   * When worker `w` finished its last job, on the clock of `now()` (valid after `join`, unless
+   * `ranOnCaller(w)`): with the time it was posted, how long the job took it, waking included.
    */
   finishedAt(w: number): number {
     return this.finishTimes[w]![0]!;
   }
 
-  /** Blocks until every posted call has finished; throws the first worker's error, if one threw. */
+  /** Whether the last `join` ran worker `w`'s call on the caller, the worker not having started it. */
+  ranOnCaller(w: number): boolean {
+    return this.takenOver[w]!;
+  }
+
+  /**
+   * Blocks until every posted call has finished, running on the caller each call its worker has not
+   * started; throws the first worker's error, if one threw.
+   */
   join(): void {
     let failure: string | undefined;
     for (let w = 0; w < this.workers.length; w++) {
+      this.takenOver[w] = false;
       if (!this.posted[w]) continue;
       this.posted[w] = false;
       const ints = this.ints[w]!;
       const expected = Atomics.load(ints, POSTED);
+      if (this.claim(ints, expected)) {
+        this.takenOver[w] = true;
+        this.takeOvers++;
+        const error = this.runOnCaller(w);
+        if (error !== undefined && failure === undefined) failure = error;
+        continue;
+      }
       for (let done = Atomics.load(ints, DONE); done !== expected; done = Atomics.load(ints, DONE)) {
         if (canBlock) Atomics.wait(ints, DONE, done);
       }
       if (ints[STATUS] !== 0 && failure === undefined) failure = this.messageOf(w);
     }
     if (failure !== undefined) throw new KernelWorkerError(failure);
+  }
+
+  /** Claims job `job` of a worker for the caller, unless the worker has claimed it. */
+  private claim(ints: Int32Array, job: number): boolean {
+    const claimed = Atomics.load(ints, CLAIMED);
+    return claimed !== job && Atomics.compareExchange(ints, CLAIMED, claimed, job) === claimed;
+  }
+
+  /** Runs worker `w`'s posted call here; what it threw, worded as a worker's error (it was the worker's share). */
+  private runOnCaller(w: number): string | undefined {
+    const ints = this.ints[w]!, args = this.args[w]!, call = this.call;
+    call.length = ints[ARGC]!;
+    for (let i = 0; i < call.length; i++) call[i] = args[i]!;
+    try {
+      this.callerKernels[ints[KERNEL]!]!.apply(undefined, call);
+      return undefined;
+    } catch (error) {
+      return `kernel worker ${w + 1} threw: ${String(error)}`;
+    }
   }
 
   /** Tells every worker to return; they exit once their current call (if any) has finished. */

@@ -15,7 +15,7 @@ export interface WorkerStart {
 
 function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, send: (hello: WorkerHello) => void,
   close: () => void): void {
-  const SLOT_BYTES = 1024, POSTED = 0, DONE = 1, KERNEL = 2, ARGC = 3, STATUS = 4, MESSAGE_LENGTH = 5;
+  const SLOT_BYTES = 1024, POSTED = 0, DONE = 1, KERNEL = 2, ARGC = 3, STATUS = 4, MESSAGE_LENGTH = 5, CLAIMED = 6;
   const FINISHED_AT_OFFSET = 32, ARGS_OFFSET = 64, MAX_ARGS = 20, MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
   const MESSAGE_BYTES = SLOT_BYTES - MESSAGE_OFFSET;
   receive(({ module, memory, control, slot, kernelNames }) => {
@@ -50,6 +50,10 @@ function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, 
       const posted = Atomics.load(ints, POSTED);
       if (posted === seen) continue;
       seen = posted;
+      // The caller runs a job itself when it has done its own share before this worker started: claim the
+      // job first, and leave it if the caller has (sequence numbers grow, and wrap, as int32).
+      const claimed = Atomics.load(ints, CLAIMED);
+      if (((posted - claimed) | 0) <= 0 || Atomics.compareExchange(ints, CLAIMED, claimed, posted) !== claimed) continue;
       const kernel = ints[KERNEL]!;
       if (kernel < 0) break;
       call.length = ints[ARGC]!;
