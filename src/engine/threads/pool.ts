@@ -37,8 +37,6 @@ export class ThreadPool {
   private readonly call: number[] = [];
   private sequence = 0;
   private closed = false;
-  /** Calls the caller has run for a worker that had not started them, since the pool started. */
-  takeOvers = 0;
 
   private constructor(private readonly workers: AnyWorker[], private readonly control: SharedArrayBuffer,
     readonly exited: Promise<void>, private readonly callerKernels: readonly KernelFunction[]) {
@@ -121,7 +119,6 @@ export class ThreadPool {
       const expected = Atomics.load(ints, POSTED);
       if (this.claim(ints, expected)) {
         this.takenOver[w] = true;
-        this.takeOvers++;
         const error = this.runOnCaller(w);
         if (error !== undefined && failure === undefined) failure = error;
         continue;
