@@ -8,7 +8,9 @@
 // registers even though TurboFan hoists all four broadcast loads to the top of the loop. 5×8 and 6×8
 // need 17 and 20 and spill; measured on Node 20 (Zen 3), micro-kernel alone: 4×8 35 GFLOP/s, 5×8 29,
 // 6×8 29 (mul+add); 4×8 48, 5×8 30, 6×8 34 (relaxed_madd). 3×12 spills too; 2×16 fits but runs 15%
-// slower in the full GEMM.
+// slower in the full GEMM. Under V8's revectorizer (Node ≥ 24) pairs of f32x4 become AVX2's 16 ymm
+// registers: there the engine switches on 4×16 tiles (microKernelWide, two packed panels at once), whose
+// eight 256-bit accumulators hide the adds' latency; a 4×8 tile's four cannot.
 
 export const NR: i32 = 8;
 export const MR: i32 = 4;
@@ -36,6 +38,20 @@ const ROWS_BYTES: usize = <usize>KC * 4;
 
 export function gemmWorkspaceBytes(): i32 {
   return <i32>(ROWS_OFFSET + ROWS_BYTES);
+}
+
+/** Whether macroKernel runs two adjacent full panels as one MR×2NR tile (microKernelWide). */
+let wideTiles = false;
+
+/**
+ * Wide tiles on (1) or off (0) in this instance. The bits are the same either way: only which elements
+ * are summed side by side changes. The engine turns them on where V8's revectorizer fuses pairs of f32x4
+ * operations: there a 4×8 tile holds four 256-bit accumulators, too few to hide the latency of the
+ * adds (of FMA above all), and a 4×16 tile's eight fit in AVX2's 16 registers. Without the
+ * revectorizer its 16 f32x4 accumulators spill from x64's 16 xmm registers.
+ */
+export function setWideTiles(on: i32): void {
+  wideTiles = on != 0;
 }
 
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
@@ -208,6 +224,7 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
 export function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize, c: usize, ldc: i32,
   alpha: f32, beta: f32, bias: usize, rowBias: usize, relu: i32, edgeTile: usize, edgeBias: usize): void {
   const rowBytes = <usize>ldc * F32;
+  let doneWithPrevious = false;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     // A strip of at most HALF columns runs the half-width kernel: an NR-wide one would do twice the work.
@@ -215,7 +232,12 @@ export function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: 
     const panelB = packedB + <usize>(jr * kc) * F32;
     const stripBias: usize = bias != 0 ? bias + <usize>jr * F32 : 0;
     const fullTiles = cols == NR || cols == HALF ? mc / MR : 0;
-    if (fullTiles) {
+    if (doneWithPrevious) {
+      doneWithPrevious = false;
+    } else if (wideTiles && fullTiles && nc - jr >= 2 * NR) {
+      microKernelWide(kc, fullTiles, packedA, panelB, c + <usize>jr * F32, rowBytes, alpha, beta, stripBias, rowBias, relu);
+      doneWithPrevious = true;
+    } else if (fullTiles) {
       tileColumn(half, kc, fullTiles, packedA, panelB, c + <usize>jr * F32, rowBytes, alpha, beta, stripBias, rowBias, relu);
     }
     for (let ir = fullTiles * MR; ir < mc; ir += MR) {
@@ -318,6 +340,54 @@ export function microKernelUnpacked(kc: i32, tiles: i32, pa: usize, taps: usize,
     writeRow(c, c10, c11, alpha, beta, bias, rowBias ? rowBias + F32 : 0, relu); c += rowBytes;
     writeRow(c, c20, c21, alpha, beta, bias, rowBias ? rowBias + 2 * F32 : 0, relu); c += rowBytes;
     writeRow(c, c30, c31, alpha, beta, bias, rowBias ? rowBias + 3 * F32 : 0, relu); c += rowBytes;
+    if (rowBias) rowBias += <usize>MR * F32;
+  }
+}
+
+/**
+ * microKernel on two adjacent packed panels at once (pb and the next, kc·NR floats on): MR×2NR tiles
+ * whose every element is summed, and written, as by microKernel. The second panel's two vectors are
+ * loaded from one address with offsets 0 and 16, and each row's four accumulators are written as two
+ * pairs, so the revectorizer fuses them as it does the narrow kernel's.
+ */
+function microKernelWide(kc: i32, tiles: i32, pa: usize, pb: usize, c: usize, rowBytes: usize, alpha: f32,
+  beta: f32, bias: usize, rowBias: usize, relu: i32): void {
+  const panelBytes = <usize>(kc * NR) * F32;
+  const pbEnd = pb + panelBytes;
+  const bias2: usize = bias != 0 ? bias + <usize>NR * F32 : 0;
+  for (let t = 0; t < tiles; t++) {
+    let b = pb;
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0), c23 = f32x4.splat(0);
+    let c30 = f32x4.splat(0), c31 = f32x4.splat(0), c32 = f32x4.splat(0), c33 = f32x4.splat(0);
+    do {
+      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      const next = b + panelBytes;
+      const b2 = v128.load(next), b3 = v128.load(next, 16);
+      let ai = v128.load32_splat(pa);
+      c00 = madd(ai, b0, c00); c01 = madd(ai, b1, c01); c02 = madd(ai, b2, c02); c03 = madd(ai, b3, c03);
+      ai = ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(pa + 4) : v128.load32_splat(pa, 4);
+      c10 = madd(ai, b0, c10); c11 = madd(ai, b1, c11); c12 = madd(ai, b2, c12); c13 = madd(ai, b3, c13);
+      ai = ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(pa + 8) : v128.load32_splat(pa, 8);
+      c20 = madd(ai, b0, c20); c21 = madd(ai, b1, c21); c22 = madd(ai, b2, c22); c23 = madd(ai, b3, c23);
+      ai = ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(pa + 12) : v128.load32_splat(pa, 12);
+      c30 = madd(ai, b0, c30); c31 = madd(ai, b1, c31); c32 = madd(ai, b2, c32); c33 = madd(ai, b3, c33);
+      pa += <usize>MR * F32;
+      b += <usize>NR * F32;
+    } while (b < pbEnd);
+    const right = <usize>NR * F32;
+    writeRow(c, c00, c01, alpha, beta, bias, rowBias, relu);
+    writeRow(c + right, c02, c03, alpha, beta, bias2, rowBias, relu); c += rowBytes;
+    const rowBias1: usize = rowBias ? rowBias + F32 : 0;
+    writeRow(c, c10, c11, alpha, beta, bias, rowBias1, relu);
+    writeRow(c + right, c12, c13, alpha, beta, bias2, rowBias1, relu); c += rowBytes;
+    const rowBias2: usize = rowBias ? rowBias + 2 * F32 : 0;
+    writeRow(c, c20, c21, alpha, beta, bias, rowBias2, relu);
+    writeRow(c + right, c22, c23, alpha, beta, bias2, rowBias2, relu); c += rowBytes;
+    const rowBias3: usize = rowBias ? rowBias + 3 * F32 : 0;
+    writeRow(c, c30, c31, alpha, beta, bias, rowBias3, relu);
+    writeRow(c + right, c32, c33, alpha, beta, bias2, rowBias3, relu); c += rowBytes;
     if (rowBias) rowBias += <usize>MR * F32;
   }
 }

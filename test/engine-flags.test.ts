@@ -5,7 +5,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEngine } from '../src/engine/index.js';
-import { withCheckedV8Flag, withV8Flag } from '../src/engine/features.js';
+import { usesRevectorizer, withCheckedV8Flag, withV8Flag } from '../src/engine/features.js';
 import { gemmGivesKnownAnswer } from '../src/engine/known-answer.js';
 import type { Kernels } from '../src/engine/kernels.js';
 import { revectorizedGemmIsExact } from '../src/engine/wasm-module.js';
@@ -61,6 +61,16 @@ describe('the revectorizer: kept only where the known-answer GEMM passes under i
 
   it("this Node's GEMM gives the known bits (under the revectorizer where this Node has it)", async () => {
     expect(await revectorizedGemmIsExact()).toBe(true);
+  });
+
+  it('engines run wide GEMM tiles exactly where the revectorizer is on; the js backend has none', async () => {
+    const wasm = await createEngine({ threads: 1 });
+    const js = await createEngine({ backend: 'js' });
+    expect(wasm.wideTiles).toBe(await usesRevectorizer());
+    js.setWideTiles(true);
+    expect(js.wideTiles).toBe(false);
+    wasm.dispose();
+    js.dispose();
   });
 
   it('the known-answer check fails a GEMM one ulp off in one element', async () => {

@@ -95,6 +95,22 @@ describe('threads give the bits of one thread', () => {
       for (const threads of [2, 3] as const) expect(firstDifference(gemmOn(engines[threads], cs), one), `${threads} threads`).toBe(-1);
     });
 
+  it('with wide (4×16) tiles on every thread, the bits of one thread with 4×8 tiles', () => {
+    const narrow = engines[1].wideTiles;
+    engines[1].setWideTiles(false);
+    const ones = gemmCases.map((cs) => gemmOn(engines[1], cs));
+    engines[1].setWideTiles(narrow);
+    for (const threads of THREADS) {
+      const engine = engines[threads], before = engine.wideTiles;
+      engine.setWideTiles(true);
+      try {
+        gemmCases.forEach((cs, i) => expect(firstDifference(gemmOn(engine, cs), ones[i]!), `${threads} threads, case ${i}`).toBe(-1));
+      } finally {
+        engine.setWideTiles(before);
+      }
+    }
+  });
+
   it('the cases are big enough to be cut (but the last one)', () => {
     for (const cs of gemmCases.slice(0, -1)) expect(cs.m * cs.n * cs.k).toBeGreaterThanOrEqual(MIN_THREADED_MACS);
   });

@@ -346,4 +346,36 @@ describe.each(['standard', 'relaxed'] as const)('wasm gemm (%s SIMD) against the
       return inputsIntact && mismatch(cs, inp, c, block(cs, inp, js), ref.scale, wasmBound(cs.k) + jsBound(cs.k)) === null;
     }), { numRuns: 200, seed: 20240611 });
   });
+
+  it('gives the same bits with wide (4×16) tiles as with 4×8 ones, and writes nothing outside C (property)', async () => {
+    const narrow = await createEngine({ backend: 'wasm', simd, threads: 1 });
+    const wide = await createEngine({ backend: 'wasm', simd, threads: 1 });
+    narrow.setWideTiles(false);
+    wide.setWideTiles(true);
+    expect([narrow.wideTiles, wide.wideTiles]).toEqual([false, true]);
+    const scalar = fc.constantFrom(1, -1, 0.5, Math.fround(1.3));
+    const arbitraryCase = fc.record({
+      transA: fc.integer({ min: 0, max: 1 }),
+      transB: fc.integer({ min: 0, max: 1 }),
+      m: fc.integer({ min: 1, max: 40 }),
+      // Up to 5 panels of 8 and an edge: pairs of panels, a panel left alone, half and partial strips.
+      n: fc.integer({ min: 1, max: 45 }),
+      k: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 250, max: 520 })),
+      alpha: scalar,
+      beta: fc.constantFrom(0, 1, Math.fround(-0.7)),
+      bias: fc.boolean(),
+      relu: fc.boolean(),
+      padA: fc.constant(0),
+      padB: fc.constant(0),
+      padC: fc.integer({ min: 0, max: 3 }),
+      offset: fc.integer({ min: 0, max: 3 }),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    });
+    fc.assert(fc.property(arbitraryCase, (cs) => {
+      const inp = makeInputs(cs);
+      return sameBits(runGemm(wide, cs, inp).c, runGemm(narrow, cs, inp).c) === -1;
+    }), { numRuns: 150, seed: 20261128 });
+    narrow.dispose();
+    wide.dispose();
+  });
 });

@@ -1,6 +1,6 @@
 import { checkNumber, checkOneOf } from '../check.js';
 import { Arena, WASM32_LIMIT } from './arena.js';
-import { supportsRelaxedSimd, supportsSimd } from './features.js';
+import { supportsRelaxedSimd, supportsSimd, usesRevectorizer } from './features.js';
 import { createJsKernels } from './js/index.js';
 import { heapOf } from './js/heap.js';
 import { type GemmArgs, type KernelName, kernelNames, type Kernels } from './kernels.js';
@@ -17,6 +17,11 @@ import {
   type ConvBiasGradPart, threadedConvBiasGrad, threadedMaxPoolBackward, threadedMaxPoolForward,
 } from './threads/threaded-planes.js';
 import { instantiateKernels, type KernelModule } from './wasm-module.js';
+
+/** The module's tile-width switch (assembly/gemm.ts), an export beside the kernels. */
+interface TileExports {
+  setWideTiles(on: number): void;
+}
 
 export interface EngineOptions {
   /** 'wasm' (default) needs WebAssembly SIMD; 'auto' falls back to 'js' where it is missing. */
@@ -52,6 +57,10 @@ export class Engine {
   private pool: ThreadPool | undefined;
   private sideBySide: ((first: GemmArgs, second: GemmArgs) => void) | undefined;
   private hook: KernelHook | undefined;
+  private wide = false;
+  /** The kernel module's own exports (the js backend's twins), which threading does not wrap. */
+  private readonly plain: Kernels & Partial<TileExports>;
+  private wideTilesIndex = -1;
 
   constructor(
     readonly backend: 'wasm' | 'js',
@@ -61,6 +70,7 @@ export class Engine {
     heapBase: number,
     maxMemoryBytes: number,
   ) {
+    this.plain = uninstrumented;
     this.kernels = Object.fromEntries(kernelNames.map((name) => [name, uninstrumented[name]])) as unknown as Kernels;
     this.arena = new Arena(memory, heapBase, maxMemoryBytes);
     this.workspace = this.arena.alloc(uninstrumented.gemmWorkspaceBytes());
@@ -84,11 +94,13 @@ export class Engine {
   async startThreads(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
     const workspaces = Array.from({ length: threads - 1 }, () => this.arena.alloc(this.uninstrumented.gemmWorkspaceBytes()));
     // The kernels, and the exports only threads call: a block of the weight gradient, some channels' bias gradient.
-    const names = [...kernelNames, 'convWeightGradPart', 'convBiasGradPart'];
+    const names = [...kernelNames, 'convWeightGradPart', 'convBiasGradPart', 'setWideTiles'];
     const plain = this.uninstrumented;
     this.pool = await ThreadPool.start(threads - 1, module, memory, names,
       names.map((name) => (plain as unknown as Record<string, KernelFunction>)[name]!));
     const pool = this.pool;
+    this.wideTilesIndex = names.indexOf('setWideTiles');
+    if (this.wide) this.setWideTiles(true);
     const parts = plain as unknown as {
       convWeightGradPart: Parameters<typeof threadedConvWeightGrad>[0]; convBiasGradPart: ConvBiasGradPart;
     };
@@ -139,6 +151,30 @@ export class Engine {
         return result;
       };
     }
+  }
+
+  /**
+   * Whether the GEMM runs 4×16 tiles (two packed panels at once) where it can, instead of 4×8: on where
+   * V8's revectorizer fuses pairs of f32x4 operations (Node ≥ 24), which the engine decides when it is made.
+   * The bits are the same either way; only the speed differs.
+   */
+  get wideTiles(): boolean {
+    return this.wide;
+  }
+
+  /** Turns wide tiles on or off on every thread (a wasm engine's; the js backend has no tiles). For comparing the two. */
+  setWideTiles(on: boolean): void {
+    this.assertLive();
+    if (this.plain.setWideTiles === undefined) return;
+    this.plain.setWideTiles(on ? 1 : 0);
+    this.wide = on;
+    const pool = this.pool;
+    if (pool === undefined || this.wideTilesIndex < 0) return;
+    for (let w = 0; w < pool.size; w++) {
+      pool.argsOf(w)[0] = on ? 1 : 0;
+      pool.post(w, this.wideTilesIndex, 1);
+    }
+    pool.join();
   }
 
   /** The WebAssembly.Memory of a wasm engine (e.g. for another module to work on the same bytes); undefined for the js backend. */
@@ -257,6 +293,7 @@ async function createWasmEngine(simd: 'standard' | 'relaxed', limit: number, thr
     : undefined;
   const module: KernelModule = await instantiateKernels(simd, shared);
   const engine = new Engine('wasm', simd, module.kernels, new WasmMemory(module.memory), module.heapBase, limit);
+  if (await usesRevectorizer()) engine.setWideTiles(true);
   if (shared) await engine.startThreads(threads, module.module, shared);
   warmUp(engine);
   return engine;

@@ -53,11 +53,12 @@ export async function instantiateKernels(simd: 'standard' | 'relaxed', shared?: 
 
 /**
  * The standard module compiled and run under the revectorizer: whether its GEMM, once V8 has optimized
- * it, still gives the known bits. Compiled here, not through the cache, which then fills under the
- * flag's final state.
+ * it, still gives the known bits, with the wide tiles engines then use (and narrow ones at the edges).
+ * Compiled here, not through the cache, which then fills under the flag's final state.
  */
 export async function revectorizedGemmIsExact(): Promise<boolean> {
   const { exports } = await instantiate<Record<string, unknown>>(await WebAssembly.compile(standardBytes), {});
+  (exports.setWideTiles as (on: number) => void)(1);
   const memory = exports.memory as WebAssembly.Memory;
   const kernels = exports as unknown as Kernels;
   const scratch = Math.ceil((exports.heapBase as () => number)() / 16) * 16;
