@@ -1,7 +1,7 @@
 import { transposes } from '../gemm/gemm-shapes.js';
 import type { BenchResults, TargetCheck } from './results.js';
 import { percent } from './format.js';
-import { epochSpeedup, times } from '../threads/threads-suite.js';
+import { epochSpeedup, simdOf, type ThreadsResults, times } from '../threads/threads-suite.js';
 
 export const TARGETS = {
   gemmOfCeiling: 0.85,
@@ -132,20 +132,24 @@ function threadsTargets({ threads }: BenchResults): TargetCheck[] {
   }));
   const atOnce = threads.gemm.map((row) => row.twoAtOnce).filter((ratio) => ratio !== undefined);
   const coresGive = atOnce.length ? ` (two independent training GEMMs at once: ${times(Math.min(...atOnce))}–${times(Math.max(...atOnce))})` : '';
+  // The default build's speedup; the relaxed build's is in the threads table.
   for (const node of new Set(threads.epochs.map((e) => e.node))) {
     const speedup = epochSpeedup(threads, node);
     checks.push({
-      target: `MLP epoch on Node ${node}: 2 threads ≥ ${TARGETS.epochTwoThreads}× one`,
+      target: `MLP epoch on Node ${node}, standard SIMD: 2 threads ≥ ${TARGETS.epochTwoThreads}× one`,
       measured: speedup === null ? '—' : `${speedup.toFixed(2)}×${coresGive}`,
       pass: speedup === null ? null : speedup >= TARGETS.epochTwoThreads,
     });
   }
-  const allCores = threads.epochs.find((e) => e.node.startsWith('24.') && e.threads === threads.cores);
+  // heavyball's fastest way on Node 24 with every core: relaxed SIMD's FMA where it is faster, as numpy's BLAS uses FMA.
+  const allCores = threads.epochs.filter((e) => e.node.startsWith('24.') && e.threads === threads.cores)
+    .reduce<ThreadsResults['epochs'][number] | undefined>((best, e) =>
+      (best === undefined || e.secondsPerEpoch.median < best.secondsPerEpoch.median ? e : best), undefined);
   const numpy = threads.peers.find((p) => /^numpy/.test(p.label) && /openblas/i.test(p.label));
   checks.push({
-    target: `MLP epoch on Node 24, all ${threads.cores} cores: ≤ ${TARGETS.allCoresOverNumpy}× numpy on one OpenBLAS thread`,
+    target: `MLP epoch on Node 24, all ${threads.cores} cores (its fastest SIMD): ≤ ${TARGETS.allCoresOverNumpy}× numpy on one OpenBLAS thread`,
     measured: allCores && numpy
-      ? `${allCores.secondsPerEpoch.median.toFixed(2)} s vs ${numpy.secondsPerEpoch.median.toFixed(2)} s = ${(allCores.secondsPerEpoch.median / numpy.secondsPerEpoch.median).toFixed(2)}×`
+      ? `${simdOf(allCores)} SIMD ${allCores.secondsPerEpoch.median.toFixed(2)} s vs ${numpy.secondsPerEpoch.median.toFixed(2)} s = ${(allCores.secondsPerEpoch.median / numpy.secondsPerEpoch.median).toFixed(2)}×`
       : `${allCores ? '' : 'no Node 24 run'}${!allCores && !numpy ? '; ' : ''}${numpy ? '' : 'no numpy on OpenBLAS'}`,
     pass: allCores && numpy ? allCores.secondsPerEpoch.median / numpy.secondsPerEpoch.median <= TARGETS.allCoresOverNumpy : null,
   });

@@ -1,5 +1,6 @@
-// The reference MLP's epoch on heavyball, one engine per thread count in one process (its own V8 flags:
-// one process per Node version): `node threads-epoch.mjs <steps> <threads>…`. The engines train the same
+// The reference MLP's epoch on heavyball, one engine per thread count and SIMD flavour in one process (its
+// own V8 flags: one process per Node version): `node threads-epoch.mjs <steps> <threads>[:relaxed]…`
+// (`2:relaxed`: 2 threads, simd 'relaxed'; plain counts are the standard build). The engines train the same
 // seeded model on the same batches in short chunks, taking turns, so every thread count sees the same
 // machine; each engine's time is the sum of its chunks. Prints one JSON line: EpochReply.
 import { batchRanges, shuffledIndices } from '../../src/data/batches.js';
@@ -20,6 +21,9 @@ export interface EpochReply {
   revectorizer: boolean;
   rows: {
     threads: number;
+    simd: 'standard' | 'relaxed';
+    /** Whether its GEMM ran 4×16 tiles (where the revectorizer is on). */
+    wideTiles: boolean;
     /** Seconds of this engine's chunks scaled to one epoch of 60 000 images. */
     secondsPerEpoch: number;
     testAccuracy: number;
@@ -29,15 +33,17 @@ export interface EpochReply {
 /** Steps an engine trains before the next one takes its turn: short, so drift reaches all alike. */
 const CHUNK_STEPS = 40;
 
-const [steps, ...asked] = process.argv.slice(2).map(Number) as [number, ...number[]];
+const [steps, ...asked] = process.argv.slice(2) as [string, ...string[]];
 const { train, test } = await loadMnist();
-const data = steps >= STEPS_PER_EPOCH ? train : subset(train, 0, steps * BATCH);
+const data = Number(steps) >= STEPS_PER_EPOCH ? train : subset(train, 0, Number(steps) * BATCH);
 const order = shuffledIndices(data.count, new Random(1));
 const ranges = batchRanges(data.count, BATCH);
 
 const trainers = [];
-for (const threads of new Set(asked)) {
-  const engine = await createEngine({ threads });
+for (const setup of new Set(asked)) {
+  const [threads, simd = 'standard'] = setup.split(':');
+  if (simd !== 'standard' && simd !== 'relaxed') throw new RangeError(`unknown SIMD flavour in ${setup}`);
+  const engine = await createEngine({ threads: Number(threads), simd });
   const model = sequential(engine, [linear(784, HIDDEN[0]), relu(), linear(HIDDEN[0], HIDDEN[1]), relu(), linear(HIDDEN[1], 10)],
     { seed: 1, maxBatch: BATCH });
   const optimizer = new SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
@@ -64,6 +70,8 @@ const reply: EpochReply = {
   revectorizer: await usesRevectorizer(),
   rows: trainers.map(({ engine, model, milliseconds }) => ({
     threads: engine.threads,
+    simd: engine.simd as 'standard' | 'relaxed',
+    wideTiles: engine.wideTiles,
     secondsPerEpoch: (milliseconds / 1000) * (train.count / data.count),
     testAccuracy: evaluate(model, test).accuracy,
   })),

