@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { createEngine } from '../src/engine/engine.js';
 import { type Ceiling, measureCeiling } from './ceiling/ceiling-suite.js';
+import type { RevectorizedCeiling } from './ceiling/revectorized-reply.js';
+import { measureRevectorizedCeiling } from './ceiling/revectorized-suite.js';
 import { type CnnResults, measureCnn } from './cnn/cnn-suite.js';
 import { type GemmRow, measureGemm } from './gemm/gemm-suite.js';
 import { progress } from './harness/log.js';
@@ -43,6 +45,9 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
 
   const ceiling: Ceiling | null = suites.has('ceiling') ? measureCeiling(settings) : null;
   const gemm: GemmRow[] | null = suites.has('gemm') && engines && ceiling ? measureGemm(settings, engines, tf, ceiling) : null;
+  // Node 24's ceilings and GEMM, in a child of their own (its V8 flags), compared with each other there.
+  const revectorizedCeiling: RevectorizedCeiling | null = suites.has('gemm')
+    ? await measureRevectorizedCeiling(settings, root, new URL('./ceiling-child.mjs', import.meta.url)) : null;
   const optim: OptimRow[] | null = suites.has('optim') && engines ? measureOptimizers(settings, engines, tf) : null;
   const training: TrainingResults | null = suites.has('training')
     ? await measureTraining(settings, new URL('./training-child.mjs', import.meta.url)) : null;
@@ -58,6 +63,7 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
     tfjs: tf ? { version: tf.version.tfjs, ...(await tfjsWasmFlags(tf)) } : null,
     ceiling,
     gemm,
+    revectorizedCeiling,
     optim,
     training,
     cnn,

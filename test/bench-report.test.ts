@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseOptions } from '../bench/harness/options.js';
 import { markdownReport } from '../bench/report/markdown-report.js';
 import type { BenchResults } from '../bench/report/results.js';
+import type { RevectorizedCeilingReply } from '../bench/ceiling/revectorized-reply.js';
 import { QUOTED, quotedBlock, readResults, writeBenchmarkDocs, writeResults } from '../bench/report/write-results.js';
 
 const committed = JSON.parse(await readFile(new URL('../bench/results/latest.json', import.meta.url), 'utf8')) as BenchResults;
@@ -56,6 +57,45 @@ describe('bench results and docs', () => {
     await mkdir(join(root, 'docs'));
     for (const { page } of QUOTED) await writeFile(join(root, 'docs', page), 'no markers\n');
     await expect(writeBenchmarkDocs(committed, root)).rejects.toThrow(/has no <!-- bench:\w+ --> … <!-- \/bench:\w+ --> block/);
+  });
+
+  it('the Node 24 ceiling: results written before it was measured render without it; a missing Node 24 is said', () => {
+    const { revectorizedCeiling: _absent, ...old } = committed;
+    expect(markdownReport(old)).not.toContain('Node 24 with the revectorizer');
+    const missing = markdownReport({ ...old, revectorizedCeiling: { reply: null, errors: ['Node 24 not found: the revectorized ceiling is missing'] } });
+    expect(missing).toContain('### Arithmetic ceiling on Node 24 with the revectorizer (one core)\n\n- not measured: Node 24 not found');
+  });
+
+  it('the Node 24 GEMM is a fraction of the paired and of the 128-bit mul+add ceilings sampled with it', () => {
+    const s = (median: number) => ({ median, min: median - 1, max: median + 1, n: 5 });
+    const reply: RevectorizedCeilingReply = {
+      node: '24.0.0', revectorizer: true,
+      variants: [{ name: 'mulAdd13', op: 'mulAdd', chains: 13, gflops: s(27) }, { name: 'mulAdd26paired', op: 'mulAdd', chains: 26, gflops: s(51) }],
+      mulAdd: { name: 'mulAdd13', gflops: s(25) }, pairedMulAdd: { name: 'mulAdd26paired', gflops: s(50) },
+      fma: null, pairedFma: { name: 'fma20paired', gflops: s(80) },
+      gemm: [{ shape: '128×256×784', transpose: 'NT', role: 'layer 1 forward', gflops: s(40) }],
+    };
+    const page = markdownReport({ ...committed, revectorizedCeiling: { reply, errors: [] } });
+    expect(page).toContain('| f32x4 mul + add | mulAdd13 | 25.0 (24.0–26.0) | mulAdd26paired | 50.0 (49.0–51.0) | 2.0× |');
+    expect(page).toContain('| f32x4 relaxed FMA | — | — | fma20paired | 80.0 (79.0–81.0) | — |');
+    expect(page).toContain('| 128×256×784 NT | layer 1 forward | 40.0 (39.0–41.0) | 80% | 160% |');
+    expect(page).not.toContain('GEMM, relaxed build');
+  });
+
+  it("the relaxed build's GEMM is a fraction of the FMA ceilings, and the tiles are named", () => {
+    const s = (median: number) => ({ median, min: median - 1, max: median + 1, n: 5 });
+    const row = { shape: '128×256×784', transpose: 'NT' as const, role: 'layer 1 forward' };
+    const reply: RevectorizedCeilingReply = {
+      node: '24.0.0', revectorizer: true, wideTiles: true, variants: [],
+      mulAdd: { name: 'mulAdd13', gflops: s(25) }, pairedMulAdd: { name: 'mulAdd26paired', gflops: s(50) },
+      fma: { name: 'fma12', gflops: s(40) }, pairedFma: { name: 'fma20paired', gflops: s(80) },
+      gemm: [{ ...row, simd: 'standard', gflops: s(45) }, { ...row, simd: 'relaxed', gflops: s(60) }],
+    };
+    const page = markdownReport({ ...committed, revectorizedCeiling: { reply, errors: [] } });
+    expect(page).toContain('| GEMM, standard build, 4×16 tiles (training shape) | training role | GFLOP/s | of paired mul+add | of 128-bit mul+add |');
+    expect(page).toContain('| 128×256×784 NT | layer 1 forward | 45.0 (44.0–46.0) | 90% | 180% |');
+    expect(page).toContain('| GEMM, relaxed build, 4×16 tiles (training shape) | training role | GFLOP/s | of paired FMA | of 128-bit FMA |');
+    expect(page).toContain('| 128×256×784 NT | layer 1 forward | 60.0 (59.0–61.0) | 75% | 150% |');
   });
 
   it('--report regenerates the page without measuring', () => {

@@ -26,21 +26,34 @@ const ITERATIONS = 100_000;
 const functions = new Map<string, CeilingFunction>();
 const kernels = new Map<string, CeilingKernel>();
 
-function loadVariants(): CeilingFunction[] {
-  if (functions.size === 0) {
-    const standard = [...ceilingFunctions('mulAdd'), ...ceilingFunctions('mulAddPipelined'), ...ceilingFunctions('mulAndAdd')];
-    const relaxed = supportsRelaxedSimd() ? ceilingFunctions('fma') : [];
-    for (const [name, kernel] of [...instantiateCeiling(standard), ...(relaxed.length > 0 ? instantiateCeiling(relaxed) : [])]) {
-      kernels.set(name, kernel);
-    }
-    for (const fn of [...standard, ...relaxed]) functions.set(fn.name, fn);
+/**
+ * Compiles the functions not compiled yet, so ceilingContender can run them: the FMA forms apart (a CPU
+ * or flag without relaxed SIMD must not cost the others), and the paired ones apart (their module has a
+ * memory), so the 128-bit variants compile to the same module as ever.
+ */
+export function loadCeilingFunctions(wanted: readonly CeilingFunction[]): void {
+  const fresh = wanted.filter((fn) => !functions.has(fn.name));
+  const groups = new Map<string, CeilingFunction[]>();
+  for (const fn of fresh) {
+    const key = `${fn.op === 'fma'} ${fn.paired}`;
+    groups.set(key, [...(groups.get(key) ?? []), fn]);
   }
-  return [...functions.values()];
+  for (const group of groups.values()) {
+    for (const [name, kernel] of instantiateCeiling(group)) kernels.set(name, kernel);
+    for (const fn of group) functions.set(fn.name, fn);
+  }
+}
+
+/** The 128-bit variants: mul+add forms, and FMA where relaxed SIMD works. */
+export function unpairedVariants(): CeilingFunction[] {
+  const standard = [...ceilingFunctions('mulAdd'), ...ceilingFunctions('mulAddPipelined'), ...ceilingFunctions('mulAndAdd')];
+  const relaxed = supportsRelaxedSimd() ? ceilingFunctions('fma') : [];
+  return [...standard, ...relaxed];
 }
 
 /** A variant as a contender, e.g. to sample the ceiling in the same rounds as the GEMMs it is compared with. */
 export function ceilingContender(name: string, variant: string): DisposableContender & { gflopsPerRun: number } {
-  loadVariants();
+  if (!functions.has(variant)) loadCeilingFunctions(unpairedVariants());
   const fn = functions.get(variant)!;
   const kernel = kernels.get(variant)!;
   return {
@@ -53,19 +66,30 @@ export function ceilingContender(name: string, variant: string): DisposableConte
   };
 }
 
-/** Measures every variant of the ceiling module, interleaved, and keeps the best of each kind. */
-export function measureCeiling(settings: Settings): Ceiling {
-  progress('ceiling: f32x4 mul+add and FMA chains in registers');
-  const all = loadVariants();
-  const contenders = all.map((fn) => ceilingContender(fn.name, fn.name));
+/** Measures the functions, interleaved (compiled first, if they are not yet). */
+export function measureVariants(fns: readonly CeilingFunction[], settings: Settings): CeilingVariant[] {
+  loadCeilingFunctions(fns);
+  const contenders = fns.map((fn) => ceilingContender(fn.name, fn.name));
   const samples = interleave(contenders, settings);
-  const variants = all.map((fn, i) => ({
+  return fns.map((fn, i) => ({
     name: fn.name,
     op: fn.op,
     chains: fn.chains,
     gflops: rates(samples.get(fn.name)!, contenders[i]!.gflopsPerRun),
   }));
-  const best = (ops: CeilingOp[]) => variants.filter((v) => ops.includes(v.op))
+}
+
+/** The variant of `ops` with the best median, or null if none was measured. */
+export function bestVariant(variants: readonly CeilingVariant[], ops: readonly CeilingOp[]): CeilingVariant | null {
+  return variants.filter((v) => ops.includes(v.op))
     .reduce<CeilingVariant | null>((a, b) => (a === null || b.gflops.median > a.gflops.median ? b : a), null);
-  return { mulAdd: best(['mulAdd', 'mulAddPipelined', 'mulAndAdd'])!, fma: best(['fma']), variants };
+}
+
+export const MUL_ADD_FORMS: readonly CeilingOp[] = ['mulAdd', 'mulAddPipelined', 'mulAndAdd'];
+
+/** Measures every variant of the ceiling module, interleaved, and keeps the best of each kind. */
+export function measureCeiling(settings: Settings): Ceiling {
+  progress('ceiling: f32x4 mul+add and FMA chains in registers');
+  const variants = measureVariants(unpairedVariants(), settings);
+  return { mulAdd: bestVariant(variants, MUL_ADD_FORMS)!, fma: bestVariant(variants, ['fma']), variants };
 }

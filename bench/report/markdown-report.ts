@@ -1,3 +1,4 @@
+import { revectorizedCeilingReport } from '../ceiling/revectorized-report.js';
 import { cnnReport } from '../cnn/cnn-report.js';
 import { threadsMarkdown } from '../threads/threads-suite.js';
 import { gemmBackends } from '../gemm/gemm-suite.js';
@@ -6,7 +7,7 @@ import type { BenchResults } from './results.js';
 
 /** The run as markdown: machine, targets, then one table per suite. */
 export function markdownReport(r: BenchResults): string {
-  return [header(r), targets(r), ceiling(r), gemm(r), optim(r), training(r), breakdowns(r), cnnReport(r.cnn),
+  return [header(r), targets(r), ceiling(r), gemm(r), revectorizedCeilingReport(r.revectorizedCeiling), optim(r), training(r), breakdowns(r), cnnReport(r.cnn),
     r.threads ? threadsMarkdown(r.threads) : '']
     .filter((s) => s !== '').join('\n\n') + '\n';
 }

@@ -1,4 +1,5 @@
 import type { Ceiling } from '../ceiling/ceiling-suite.js';
+import type { RevectorizedCeiling } from '../ceiling/revectorized-reply.js';
 import type { CnnResults } from '../cnn/cnn-suite.js';
 import type { GemmRow } from '../gemm/gemm-suite.js';
 import type { Machine } from '../harness/machine.js';
@@ -23,6 +24,8 @@ export interface BenchResults {
   tfjs: { version: string; simd: boolean; threads: boolean } | null;
   ceiling: Ceiling | null;
   gemm: GemmRow[] | null;
+  /** Node 24 with the revectorizer (measured with the gemm suite); absent from results written before it was. */
+  revectorizedCeiling?: RevectorizedCeiling | null;
   optim: OptimRow[] | null;
   training: TrainingResults | null;
   cnn?: CnnResults | null;

