@@ -1,12 +1,12 @@
 // Runs ceiling-child.ts on Node 24 with the revectorizer: the ceiling a revectorized GEMM should be held to.
 import { fileURLToPath } from 'node:url';
-import { jsonReply, NODE24_MISSING, node24, runChild } from '../harness/child-node.js';
+import { jsonReply, NODE24_MISSING, node24, REVECTORIZE, runChild } from '../harness/child-node.js';
 import { progress } from '../harness/log.js';
 import type { Settings } from '../harness/settings.js';
 import type { RevectorizedCeiling, RevectorizedCeilingReply } from './revectorized-reply.js';
 
 /** V8 flags of the child: the revectorizer, and the optimizing tier only, as the bench's own process has. */
-const CHILD_FLAGS = ['--experimental-wasm-revectorize', '--no-liftoff'];
+const CHILD_FLAGS = [REVECTORIZE, '--no-liftoff'];
 
 export async function measureRevectorizedCeiling(settings: Settings, root: string, childScript: URL): Promise<RevectorizedCeiling> {
   const node = node24(root);

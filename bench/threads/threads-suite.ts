@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { GemmArgs } from '../../src/engine/kernels.js';
 import { flops, gemmShapes, shapeLabel, type Transpose } from '../gemm/gemm-shapes.js';
-import { jsonReply, NODE24_MISSING, node24, runChild } from '../harness/child-node.js';
+import { jsonReply, NODE24_MISSING, node24, runChild, REVECTORIZE } from '../harness/child-node.js';
 import { randomFloats } from '../harness/fill.js';
 import type { DisposableContender } from '../harness/interleave.js';
 import { progress } from '../harness/log.js';
@@ -203,7 +203,6 @@ export const times = (ratio: number | undefined) => (ratio === undefined ? '—'
 
 const fmt = (s: Summary, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
-const REVECTORIZE = '--experimental-wasm-revectorize';
 const simdFlavours = ['standard', 'relaxed'] as const;
 
 /** An epoch row's SIMD flavour (rows from before the bench ran relaxed SIMD are standard). */

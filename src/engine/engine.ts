@@ -60,7 +60,8 @@ export class Engine {
   private wide = false;
   /** The kernel module's own exports (the js backend's twins), which threading does not wrap. */
   private readonly plain: Kernels & Partial<TileExports>;
-  private wideTilesIndex = -1;
+  /** The tile-width switch's number among the workers' exports (once they run). */
+  private wideTilesIndex = 0;
 
   constructor(
     readonly backend: 'wasm' | 'js',
@@ -169,7 +170,7 @@ export class Engine {
     this.plain.setWideTiles(on ? 1 : 0);
     this.wide = on;
     const pool = this.pool;
-    if (pool === undefined || this.wideTilesIndex < 0) return;
+    if (pool === undefined) return;
     for (let w = 0; w < pool.size; w++) {
       pool.argsOf(w)[0] = on ? 1 : 0;
       pool.post(w, this.wideTilesIndex, 1);
