@@ -449,6 +449,19 @@ describe('worker lifecycle', () => {
     await engine.exited;
   });
 
+  it('a worker watches for its next kernel only briefly, then sleeps: an idle engine takes next to no CPU', async () => {
+    const engine = await createEngine({ threads: 3 });
+    const n = 128, a = engine.alloc(n * n * 4), c = engine.alloc(n * n * 4);
+    engine.kernels.gemm(0, 1, n, n, n, 1, a, n, a, n, 0, c, n, 0, 0, engine.workspace);
+    const before = process.cpuUsage(), start = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    const used = process.cpuUsage(before), elapsed = performance.now() - start;
+    // Two workers that kept watching would take two cores for the whole wait.
+    expect((used.user + used.system) / 1000).toBeLessThan(elapsed / 4);
+    engine.dispose();
+    await engine.exited;
+  });
+
   it('dispose ends every worker, and use after dispose throws', async () => {
     const engine = await createEngine({ threads: 3 });
     let ended = false;
@@ -487,7 +500,7 @@ describe('worker lifecycle', () => {
   it("the worker's copy of the control layout agrees with control.ts", () => {
     const source = nodeWorkerSource();
     for (const name of ['SLOT_BYTES', 'POSTED', 'DONE', 'KERNEL', 'ARGC', 'STATUS', 'MESSAGE_LENGTH', 'ARGS_OFFSET', 'MAX_ARGS',
-      'FINISHED_AT_OFFSET', 'CLAIMED'] as const) {
+      'FINISHED_AT_OFFSET', 'CLAIMED', 'WORKER_POLL_US'] as const) {
       expect(source, name).toMatch(new RegExp(`\\b${name} = ${control[name]}\\b`));
     }
   });

@@ -1,9 +1,12 @@
 // A call whose worker has not started it when the caller joins is run by the caller: whoever claims it
 // first runs it, so it runs exactly once. Which of the two claims a call depends on the OS, so each test
 // repeats until it has seen both, and asserts what holds either way: the bits, and the worker's error.
+// A worker watches for its next call for a moment after each one: a call the caller is to have a chance
+// at is posted once the worker has gone to sleep.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelNames } from '../src/engine/kernels.js';
 import { Balance } from '../src/engine/threads/balance.js';
+import { WORKER_POLL_US } from '../src/engine/threads/control.js';
 import { KernelWorkerError, type KernelFunction, ThreadPool } from '../src/engine/threads/pool.js';
 import { threadedGemm } from '../src/engine/threads/threaded-kernels.js';
 import { instantiateKernels, type KernelModule } from '../src/engine/wasm-module.js';
@@ -29,9 +32,18 @@ describe('a call its worker has not started', () => {
   });
   afterAll(() => pool.dispose());
 
-  /** C += A·B on the worker's slot (its own workspace), posted; joined at once, or once the worker has had time to start it. */
+  /** Waits (on the caller) until the worker has stopped watching for a call and sleeps. */
+  function letWorkerSleep(): void {
+    for (const end = performance.now() + (10 * WORKER_POLL_US) / 1000; performance.now() < end;);
+  }
+
+  /**
+   * C += A·B on the worker's slot (its own workspace): posted to a sleeping worker and joined at once, or
+   * joined once the worker has had time to start it.
+   */
   function postAccumulate(c: number, joinAtOnce: boolean): void {
     pool.argsOf(0).set([0, 0, m, n, k, 1, at(0), k, at(1), n, 1, c, n, 0, 0, workspace + bytes]);
+    if (joinAtOnce) letWorkerSleep();
     pool.post(0, GEMM, 16);
     if (!joinAtOnce) for (const end = performance.now() + 1; performance.now() < end;);
     pool.join();
@@ -87,6 +99,7 @@ describe('a call its worker has not started', () => {
     const gemm = threadedGemm(module.kernels.gemm, pool, GEMM, [workspace + bytes], new Counting(2));
     let onCaller = 0, onWorker = 0;
     for (let calls = 0; (onCaller < 3 || onWorker < 3) && calls < 5000; calls++) {
+      if (calls % 2 === 0) letWorkerSleep();
       gemm(0, 0, 64, 64, 64, 1, at(0), 64, at(1), 64, 0, at(2), 64, 0, 0, workspace);
       if (pool.ranOnCaller(0)) onCaller++;
       else onWorker++;

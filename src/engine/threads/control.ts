@@ -17,3 +17,9 @@ export const ARGS_OFFSET = 64; // Float64 × MAX_ARGS
 export const MAX_ARGS = 20;
 export const MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
 export const MESSAGE_BYTES = SLOT_BYTES - MESSAGE_OFFSET;
+/**
+ * After a job, how long a worker watches for the next before it sleeps in Atomics.wait (µs): a training
+ * step's kernels follow one another within microseconds, and a worker woken from its sleep starts 10–70 µs
+ * late. Short, so that a worker whose caller has gone idle is asleep at once.
+ */
+export const WORKER_POLL_US = 30;

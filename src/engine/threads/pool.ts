@@ -21,8 +21,9 @@ export class KernelWorkerError extends Error {
 export type KernelFunction = (...args: number[]) => unknown;
 
 /**
- * Workers that each hold an instance of the kernel module over the engine's shared memory and wait
- * (Atomics.wait, not spinning) for the caller to post them a kernel call. The caller posts calls with
+ * Workers that each hold an instance of the kernel module over the engine's shared memory and wait for
+ * the caller to post them a kernel call: watching for WORKER_POLL_US after each call, then asleep in
+ * Atomics.wait. The caller posts calls with
  * `post`, does its own share, then `join`s, which blocks until every posted call has finished. A call
  * its worker has not started by then (a thread that the OS has yet to wake, or has put aside) the caller
  * takes over and runs itself: it would otherwise wait for the start and then the whole call. Whoever
@@ -123,6 +124,7 @@ export class ThreadPool {
         if (error !== undefined && failure === undefined) failure = error;
         continue;
       }
+      for (const until = performance.now() + JOIN_POLL_US / 1000; Atomics.load(ints, DONE) !== expected && performance.now() < until;);
       for (let done = Atomics.load(ints, DONE); done !== expected; done = Atomics.load(ints, DONE)) {
         if (canBlock) Atomics.wait(ints, DONE, done);
       }
@@ -172,6 +174,12 @@ export class ThreadPool {
 export function now(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/**
+ * How long `join` watches for a worker that is running its call before it sleeps in Atomics.wait (µs): a
+ * caller woken from its sleep goes on 10–20 µs after the worker has finished.
+ */
+const JOIN_POLL_US = 200;
 
 /** The main thread of a browser page may not Atomics.wait: there `join` polls (the workers are busy then). */
 const canBlock = (() => {
