@@ -108,3 +108,35 @@ describe('a call its worker has not started', () => {
     expect(records).toBe(onWorker);
   });
 });
+
+describe('a call posted for the worker only (a setting of its own instance)', () => {
+  it('runs on the worker even when the caller joins before the worker has woken; a plain post there is taken over', async () => {
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 64, shared: true });
+    const module = await instantiateKernels('standard', memory);
+    const names = [...kernelNames, 'setWideTiles'];
+    const SET_WIDE_TILES = names.indexOf('setWideTiles');
+    let ranOnCallerInstance = 0;
+    const callerKernels = names.map((name): KernelFunction => name === 'setWideTiles'
+      ? () => { ranOnCallerInstance++; }
+      : (module.kernels as unknown as Record<string, KernelFunction>)[name]!);
+    const pool = await ThreadPool.start(1, module.module, memory, names, callerKernels);
+    try {
+      const joinAtOnce = (post: (w: number, kernel: number, argc: number) => void) => {
+        for (const end = performance.now() + (10 * WORKER_POLL_US) / 1000; performance.now() < end;);
+        pool.argsOf(0)[0] = 1;
+        post(0, SET_WIDE_TILES, 1);
+        pool.join();
+        return pool.ranOnCaller(0);
+      };
+      let takenOver = 0;
+      for (let i = 0; i < 500 && takenOver === 0; i++) if (joinAtOnce((w, kernel, argc) => pool.post(w, kernel, argc))) takenOver++;
+      expect(takenOver, 'plain posts the caller took over').toBe(1);
+      expect(ranOnCallerInstance).toBe(1);
+      for (let i = 0; i < 50; i++) expect(joinAtOnce((w, kernel, argc) => pool.postToWorker(w, kernel, argc))).toBe(false);
+      expect(ranOnCallerInstance).toBe(1);
+    } finally {
+      pool.dispose();
+      await pool.exited;
+    }
+  });
+});

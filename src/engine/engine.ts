@@ -173,7 +173,7 @@ export class Engine {
     if (pool === undefined) return;
     for (let w = 0; w < pool.size; w++) {
       pool.argsOf(w)[0] = on ? 1 : 0;
-      pool.post(w, this.wideTilesIndex, 1);
+      pool.postToWorker(w, this.wideTilesIndex, 1);
     }
     pool.join();
   }

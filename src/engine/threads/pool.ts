@@ -34,6 +34,8 @@ export class ThreadPool {
   private readonly args: Float64Array[];
   private readonly finishTimes: Float64Array[];
   private readonly posted: boolean[];
+  /** Per worker: whether its posted call must run on its own instance (a setting of that instance). */
+  private readonly forWorkerOnly: boolean[];
   private readonly takenOver: boolean[];
   private readonly call: number[] = [];
   private sequence = 0;
@@ -45,6 +47,7 @@ export class ThreadPool {
     this.args = workers.map((_, w) => new Float64Array(control, w * SLOT_BYTES + ARGS_OFFSET, MAX_ARGS));
     this.finishTimes = workers.map((_, w) => new Float64Array(control, w * SLOT_BYTES + FINISHED_AT_OFFSET, 1));
     this.posted = workers.map(() => false);
+    this.forWorkerOnly = workers.map(() => false);
     this.takenOver = workers.map(() => false);
   }
 
@@ -85,10 +88,23 @@ export class ThreadPool {
 
   /** Wakes worker `w` to run kernel number `kernel` on the first `argc` values of `argsOf(w)`. */
   post(w: number, kernel: number, argc: number): void {
+    this.postCall(w, kernel, argc, false);
+  }
+
+  /**
+   * As `post`, for a call that sets something in worker `w`'s own instance of the module (its GEMM
+   * tiles): `join` waits for the worker to run it, never running it on the caller's instance.
+   */
+  postToWorker(w: number, kernel: number, argc: number): void {
+    this.postCall(w, kernel, argc, true);
+  }
+
+  private postCall(w: number, kernel: number, argc: number, forWorkerOnly: boolean): void {
     const ints = this.ints[w]!;
     ints[KERNEL] = kernel;
     ints[ARGC] = argc;
     this.posted[w] = true;
+    this.forWorkerOnly[w] = forWorkerOnly;
     Atomics.store(ints, POSTED, ++this.sequence);
     Atomics.notify(ints, POSTED, 1);
   }
@@ -108,7 +124,7 @@ export class ThreadPool {
 
   /**
    * Blocks until every posted call has finished, running on the caller each call its worker has not
-   * started; throws the first worker's error, if one threw.
+   * started (but those posted with `postToWorker`); throws the first worker's error, if one threw.
    */
   join(): void {
     let failure: string | undefined;
@@ -118,7 +134,7 @@ export class ThreadPool {
       this.posted[w] = false;
       const ints = this.ints[w]!;
       const expected = Atomics.load(ints, POSTED);
-      if (this.claim(ints, expected)) {
+      if (!this.forWorkerOnly[w] && this.claim(ints, expected)) {
         this.takenOver[w] = true;
         const error = this.runOnCaller(w);
         if (error !== undefined && failure === undefined) failure = error;
