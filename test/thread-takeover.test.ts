@@ -12,6 +12,11 @@ import { threadedGemm } from '../src/engine/threads/threaded-kernels.js';
 import { instantiateKernels, type KernelModule } from '../src/engine/wasm-module.js';
 
 const GEMM = kernelNames.indexOf('gemm');
+
+/** Waits (on the caller) until a worker has stopped watching for a call and sleeps. */
+function letWorkerSleep(): void {
+  for (const end = performance.now() + (10 * WORKER_POLL_US) / 1000; performance.now() < end;);
+}
 const m = 48, n = 40, k = 56;
 
 describe('a call its worker has not started', () => {
@@ -31,11 +36,6 @@ describe('a call its worker has not started', () => {
     bytes = module.kernels.gemmWorkspaceBytes();
   });
   afterAll(() => pool.dispose());
-
-  /** Waits (on the caller) until the worker has stopped watching for a call and sleeps. */
-  function letWorkerSleep(): void {
-    for (const end = performance.now() + (10 * WORKER_POLL_US) / 1000; performance.now() < end;);
-  }
 
   /**
    * C += A·B on the worker's slot (its own workspace): posted to a sleeping worker and joined at once, or
@@ -122,7 +122,7 @@ describe('a call posted for the worker only (a setting of its own instance)', ()
     const pool = await ThreadPool.start(1, module.module, memory, names, callerKernels);
     try {
       const joinAtOnce = (post: (w: number, kernel: number, argc: number) => void) => {
-        for (const end = performance.now() + (10 * WORKER_POLL_US) / 1000; performance.now() < end;);
+        letWorkerSleep();
         pool.argsOf(0)[0] = 1;
         post(0, SET_WIDE_TILES, 1);
         pool.join();

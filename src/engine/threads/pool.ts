@@ -23,11 +23,11 @@ export type KernelFunction = (...args: number[]) => unknown;
 /**
  * Workers that each hold an instance of the kernel module over the engine's shared memory and wait for
  * the caller to post them a kernel call: watching for WORKER_POLL_US after each call, then asleep in
- * Atomics.wait. The caller posts calls with
- * `post`, does its own share, then `join`s, which blocks until every posted call has finished. A call
- * its worker has not started by then (a thread that the OS has yet to wake, or has put aside) the caller
- * takes over and runs itself: it would otherwise wait for the start and then the whole call. Whoever
- * claims a call first runs it, so each runs once, with the same arguments and so the same bits.
+ * Atomics.wait. The caller posts calls with `post`, does its own share, then `join`s, which blocks
+ * until every posted call has finished. A call its worker has not started by then (a thread that the
+ * OS has yet to wake, or has put aside) the caller takes over and runs itself: it would otherwise wait
+ * for the start and then the whole call. Whoever claims a call first runs it, so each runs once, with
+ * the same arguments and so the same bits.
  */
 export class ThreadPool {
   private readonly ints: Int32Array[];
