@@ -287,6 +287,26 @@ describe('threads give the bits of one thread', () => {
     for (const threads of [2, 3] as const) expect(firstDifference(normalizeOn(engines[threads]), one), `${threads} threads`).toBe(-1);
   });
 
+  // Rows cut between the threads: 128 rows of MNIST's 784 bytes, and 93 (uneven for 2 and 3 threads).
+  it.each([128, 93])('gatherScaleU8, %i rows', (rows) => {
+    const rowBytes = 784, count = 300;
+    const images = Uint8Array.from(values(count * rowBytes, 36), (v) => Math.floor((v + 1) * 128));
+    const indices = Uint32Array.from({ length: rows }, (_, r) => (r * 97 + 13) % count);
+    const gatherOn = (engine: Engine) => {
+      const [ind, img, dst] = [engine.alloc(rows * 4), engine.alloc(images.length), engine.alloc(rows * rowBytes * 4)];
+      new Uint32Array(engine.buffer, ind, rows).set(indices);
+      engine.u8(img, images.length).set(images);
+      engine.kernels.gatherScaleU8(rows, rowBytes, ind, img, dst, 255);
+      const result = Float32Array.from(engine.f32(dst, rows * rowBytes));
+      [ind, img, dst].forEach((p) => engine.free(p));
+      return result;
+    };
+    const one = gatherOn(engines[1]);
+    const last = indices.at(-1)! * rowBytes + rowBytes - 1;
+    expect(one.at(-1)).toBe(Math.fround(images[last]! / 255));
+    for (const threads of [2, 3] as const) expect(firstDifference(gatherOn(engines[threads]), one), `${threads} threads`).toBe(-1);
+  });
+
   // Max-pooling cut by planes: 2×2 windows (the vector path, with an odd column and row left over) and
   // 3×3 windows at stride 2 (the general path); 37 and 23 planes, uneven for 2 and 3 threads.
   const poolCases = [

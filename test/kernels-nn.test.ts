@@ -437,3 +437,23 @@ describe('normalizeU8', () => {
     }
   });
 });
+
+describe('gatherScaleU8', () => {
+  it('row r is f32(images[indices[r]]) / divisor, correctly rounded, for any row length and order of rows', () => {
+    const random = new Random(10);
+    for (const rowBytes of [1, 15, 16, 17, 784]) {
+      const count = 9, rows = 6;
+      const images = Uint8Array.from({ length: count * rowBytes }, () => random.int(256));
+      const indices = Uint32Array.from([8, 0, 3, 3, 7, 1]);
+      const expected = Array.from(indices).flatMap((i) => Array.from(images.subarray(i * rowBytes, (i + 1) * rowBytes), (u) => Math.fround(u / 255)));
+      for (const engine of allEngines()) {
+        const [ind, img, dst] = [engine.alloc(rows * 4), engine.alloc(images.length), engine.alloc(rows * rowBytes * 4)];
+        new Uint32Array(engine.buffer, ind, rows).set(indices);
+        engine.u8(img, images.length).set(images);
+        engine.kernels.gatherScaleU8(rows, rowBytes, ind, img, dst, 255);
+        expectSame(engine.f32(dst, rows * rowBytes), expected, `${engine.backend} ${engine.simd} rowBytes=${rowBytes}`);
+        [ind, img, dst].forEach((p) => engine.free(p));
+      }
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { batchRanges, shuffledIndices } from '../../src/data/batches.js';
 import { subset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import { usesRevectorizer } from '../../src/engine/features.js';
+import { ResidentDataset } from '../../src/nn/resident-dataset.js';
 import { Random } from '../../src/random.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { trainStep } from '../../src/train/train-step.js';
@@ -40,7 +41,9 @@ const trainers = [];
 for (const setup of new Set(asked)) {
   const [threads, simd = 'standard'] = setup.split(':');
   if (simd !== 'standard' && simd !== 'relaxed') throw new RangeError(`unknown SIMD flavour in ${setup}`);
-  trainers.push({ ...await referenceMlp(train, Number(threads), simd), milliseconds: 0 });
+  const trainer = await referenceMlp(train, Number(threads), simd);
+  // As fit gathers its batches: from the images copied into the engine.
+  trainers.push({ ...trainer, images: ResidentDataset.copy(trainer.engine, data), milliseconds: 0 });
 }
 
 for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {
@@ -50,7 +53,7 @@ for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {
     const trainer = trainers[(chunk + turn) % trainers.length]!;
     const start = performance.now();
     for (const { start: from, end } of batches) {
-      trainer.model.batch.gather(data, order, from, end);
+      trainer.model.batch.gather(trainer.images, order, from, end);
       trainStep(trainer.model, trainer.optimizer);
     }
     trainer.milliseconds += performance.now() - start;

@@ -15,6 +15,7 @@ const kernelClass: Partial<Record<KernelName | 'gemmPair', string>> = {
   sgdStep: 'update: SGD momentum',
   adamStep: 'update: Adam',
   normalizeU8: 'batch preparation: u8 → f32 (kernel)',
+  gatherScaleU8: 'batch preparation: gather rows, u8 → f32 (kernel)',
   biasGrad: 'bias gradients',
   reluForward: 'ReLU forward',
   reluBackward: 'ReLU backward',

@@ -52,25 +52,45 @@ export function gatherBatch(
   imagesOut: Uint8Array,
   labelsOut: Uint8Array,
 ): number {
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > indices.length) {
-    throw new RangeError(`gatherBatch needs integers 0 ≤ start ≤ end ≤ ${indices.length}, got start ${start}, end ${end}`);
-  }
+  checkBatchRange(indices, start, end);
   const n = end - start;
   const size = dataset.rows * dataset.cols;
   if (imagesOut.length < n * size) throw new RangeError(`imagesOut holds ${imagesOut.length} bytes, the batch needs ${n * size}`);
+  gatherLabels(dataset, indices, start, end, labelsOut);
+  const { images } = dataset;
+  const srcWords = size % 4 === 0 ? wordsOf(images) : undefined;
+  const dstWords = srcWords ? wordsOf(imagesOut) : undefined;
+  if (srcWords && dstWords) copyRowsOfWords(srcWords, dstWords, indices, start, n, size >>> 2);
+  else for (let row = 0; row < n; row++) copyBytes(images, indices[start + row]! * size, imagesOut, row * size, size);
+  return n;
+}
+
+/** Throws a RangeError unless `start` and `end` are integers with 0 ≤ start ≤ end ≤ indices.length. */
+export function checkBatchRange(indices: ArrayLike<number>, start: number, end: number): void {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > indices.length) {
+    throw new RangeError(`a batch needs integers 0 ≤ start ≤ end ≤ ${indices.length}, got start ${start}, end ${end}`);
+  }
+}
+
+/**
+ * The labels of `indices[start]` … `indices[end - 1]` into the first `end - start` entries of `labelsOut`,
+ * and the indices themselves into `indicesOut` when given, after checking each is an example of `dataset`.
+ * Returns the batch size. The caller checks start and end (checkBatchRange).
+ */
+export function gatherLabels(dataset: Dataset, indices: ArrayLike<number>, start: number, end: number, labelsOut: Uint8Array,
+  indicesOut?: Uint32Array): number {
+  const n = end - start;
   if (labelsOut.length < n) throw new RangeError(`labelsOut holds ${labelsOut.length} labels, the batch needs ${n}`);
-  const { images, labels, count } = dataset;
+  if (indicesOut && indicesOut.length < n) throw new RangeError(`indicesOut holds ${indicesOut.length} indices, the batch needs ${n}`);
+  const { labels, count } = dataset;
   for (let row = 0; row < n; row++) {
     const from = indices[start + row]!;
     if (!(from >= 0 && from < count && Number.isInteger(from))) {
       throw new RangeError(`index ${from} at position ${start + row} is outside 0-${count - 1}`);
     }
     labelsOut[row] = labels[from]!;
+    if (indicesOut) indicesOut[row] = from;
   }
-  const srcWords = size % 4 === 0 ? wordsOf(images) : undefined;
-  const dstWords = srcWords ? wordsOf(imagesOut) : undefined;
-  if (srcWords && dstWords) copyRowsOfWords(srcWords, dstWords, indices, start, n, size >>> 2);
-  else for (let row = 0; row < n; row++) copyBytes(images, indices[start + row]! * size, imagesOut, row * size, size);
   return n;
 }
 

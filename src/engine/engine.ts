@@ -13,6 +13,7 @@ import {
   gemmsSideBySide, threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm,
 } from './threads/threaded-kernels.js';
 import { threadedElementwise } from './threads/threaded-elementwise.js';
+import { threadedGather } from './threads/threaded-gather.js';
 import {
   type ConvBiasGradPart, threadedConvBiasGrad, threadedMaxPoolBackward, threadedMaxPoolForward,
 } from './threads/threaded-planes.js';
@@ -130,6 +131,7 @@ export class Engine {
       sigmoidBackward: elementwise('sigmoidBackward', floats(3)),
       mul: elementwise('mul', floats(3)),
       normalizeU8: elementwise('normalizeU8', [1, 4], 16),
+      gatherScaleU8: threadedGather(plain.gatherScaleU8, pool, index('gatherScaleU8')),
     };
     if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, pool, index('gemm'), workspaces[0]!);
     this.instrument();

@@ -61,6 +61,11 @@ export interface Kernels {
   /** dst[i] = f32(src[i]) / divisor for n u8 values. */
   normalizeU8(n: number, src: number, dst: number, divisor: number): void;
   /**
+   * Row r of dst (rowBytes floats) ← row indices[r] (u32) of images (rows of rowBytes u8) / divisor, each
+   * value as normalizeU8 gives it.
+   */
+  gatherScaleU8(rows: number, rowBytes: number, indices: number, images: number, dst: number, divisor: number): void;
+  /**
    * Convolution of `batch` NCHW images (inC × inH × inW) with weight [outC, inC, kH, kW] into
    * y (outC × outH × outW each, out = ⌊(in + 2·pad − k) / stride⌋ + 1), + bias[outC] (bias ≠ 0), then
    * ReLU (relu = 1). `work` is the GEMM workspace; `padded` holds `engine.threads` times

@@ -1,9 +1,10 @@
-import { gatherBatch } from '../data/batches.js';
+import { checkBatchRange, gatherBatch, gatherLabels } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Engine } from '../engine/engine.js';
 import type { Alloc, Shape } from './layer.js';
 import { sizeOf } from './layer.js';
 import { liveView } from './live-view.js';
+import { ResidentDataset } from './resident-dataset.js';
 
 /**
  * Up to `capacity` examples and their labels in the engine's memory, where a model reads them: the
@@ -16,10 +17,12 @@ export class Batch {
   readonly inputs: number;
   readonly labels: number;
   private readonly staged: number;
+  /** The u32 example indices of a batch gathered from a ResidentDataset. */
+  private readonly indices: number;
   private heldRows = 0;
   /** The blocks to free on dispose, when the batch allocated them itself. */
   private readonly own: number[] = [];
-  private readonly views: { staged: () => Uint8Array; labels: () => Uint8Array; inputs: () => Float32Array };
+  private readonly views: { indices: () => Uint32Array; staged: () => Uint8Array; labels: () => Uint8Array; inputs: () => Float32Array };
 
   constructor(readonly engine: Engine, readonly shape: Shape, readonly capacity: number, alloc?: Alloc) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
@@ -35,7 +38,9 @@ export class Batch {
     this.staged = alloc(capacity * this.size);
     this.labels = alloc(capacity);
     this.inputs = alloc(capacity * this.size * 4);
+    this.indices = alloc(capacity * 4);
     this.views = {
+      indices: liveView(engine, Uint32Array, this.indices, capacity),
       staged: liveView(engine, Uint8Array, this.staged, capacity * this.size),
       labels: liveView(engine, Uint8Array, this.labels, capacity),
       inputs: liveView(engine, Float32Array, this.inputs, capacity * this.size),
@@ -62,10 +67,26 @@ export class Batch {
     return this.views.inputs();
   }
 
-  /** Holds the examples `order[start]` … `order[end − 1]` of `data`: gathered as bytes, then scaled to [0, 1]. Returns the rows. */
-  gather(data: Dataset, order: ArrayLike<number>, start: number, end: number): number {
-    const n = gatherBatch(data, order, start, end, this.stagedImages, this.stagedLabels);
-    this.scaleStaged(n);
+  /**
+   * Holds the examples `order[start]` … `order[end − 1]` of `data`, scaled to [0, 1]: from a Dataset
+   * gathered as bytes, then scaled; from a ResidentDataset (of this engine) gathered and scaled in one
+   * kernel, on every thread. Returns the rows.
+   */
+  gather(data: Dataset | ResidentDataset, order: ArrayLike<number>, start: number, end: number): number {
+    if (!(data instanceof ResidentDataset)) {
+      const n = gatherBatch(data, order, start, end, this.stagedImages, this.stagedLabels);
+      this.scaleStaged(n);
+      return n;
+    }
+    if (data.engine !== this.engine) throw new RangeError('the ResidentDataset was copied into another engine than this batch\'s');
+    if (data.disposed) throw new Error('the ResidentDataset has been disposed');
+    const { rows, cols } = data.data;
+    if (rows * cols !== this.size) throw new RangeError(`the dataset's images have ${rows * cols} values, the batch's rows ${this.size}`);
+    checkBatchRange(order, start, end);
+    this.checkRows(end - start);
+    const n = gatherLabels(data.data, order, start, end, this.stagedLabels, this.views.indices());
+    this.engine.kernels.gatherScaleU8(n, this.size, this.indices, data.images, this.inputs, 255);
+    this.heldRows = n;
     return n;
   }
 

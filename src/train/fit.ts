@@ -1,6 +1,7 @@
 import { checkInteger } from '../check.js';
 import { batchRanges, shuffledIndices } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
+import { ResidentDataset } from '../nn/resident-dataset.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { applySchedule, type Schedule } from '../optim/schedules.js';
@@ -61,7 +62,8 @@ export const DIVERGENCE_FACTOR = 1e3;
 
 /**
  * Trains `model` on `train` with `optimizer`: per step, a batch gathered into `model.batch`, then
- * `trainStep`. Asynchronous: it yields to
+ * `trainStep`. The training images are copied into the engine's memory for the call (a ResidentDataset):
+ * changes to `train.images` while it runs are not seen. Asynchronous: it yields to
  * the event loop every ~50 ms so signals and progress callbacks run, and otherwise allocates nothing per
  * step. Divergence (a loss that is NaN/±Inf or above 1000 × the first loss) stops training before that
  * step's update and is reported in `diverged`, not thrown. The model's train/eval mode is restored on return.
@@ -87,6 +89,9 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
   const start = resumePoint(resume, batchOrder);
   const history: History = resume?.history ? structuredClone(resume.history) : { steps: [], epochs: [], diverged: false };
   const wasTraining = model.training;
+  // Batches are gathered where the images are copied once, by a kernel on every thread; from the dataset
+  // itself when the copy does not fit in what the engine may still allocate.
+  const images = ResidentDataset.tryCopy(model.engine, train) ?? train;
   let lastYield = performance.now();
   let step = start.step;
   let firstLoss = history.steps[0]?.loss ?? NaN;
@@ -111,7 +116,7 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
           if (step % (checkpoint?.every ?? 1) !== 0) await save(batch);
           return history;
         }
-        model.batch.gather(train, order, ranges[batch]!.start, ranges[batch]!.end);
+        model.batch.gather(images, order, ranges[batch]!.start, ranges[batch]!.end);
         if (schedule) applySchedule(schedule, optimizer, step);
         const result = trainStep(model, optimizer, model.batch, (loss) => {
           if (step === 0) firstLoss = loss;
@@ -146,6 +151,7 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
     return history;
   } finally {
     model.train(wasTraining);
+    if (images instanceof ResidentDataset) images.dispose();
   }
 }
 

@@ -127,3 +127,10 @@ export function normalizeU8(h: Heap, n: number, src: number, dst: number, diviso
   const a = h.f32, u8 = h.u8, d0 = dst >>> 2, div = f(divisor);
   for (let i = 0; i < n; i++) a[d0 + i] = u8[src + i] / div;
 }
+
+export function gatherScaleU8(h: Heap, rows: number, rowBytes: number, indices: number, images: number, dst: number,
+  divisor: number): void {
+  for (let r = 0; r < rows; r++) {
+    normalizeU8(h, rowBytes, images + (h.i32[(indices >>> 2) + r]! >>> 0) * rowBytes, dst + r * rowBytes * 4, divisor);
+  }
+}
