@@ -9,7 +9,7 @@ import { loadMnist } from '../src/data/mnist-node.js';
 import { createEngine, type Engine } from '../src/engine/index.js';
 import * as control from '../src/engine/threads/control.js';
 import { KernelWorkerError } from '../src/engine/threads/pool.js';
-import { MIN_THREADED_FLOATS, MIN_THREADED_MACS } from '../src/engine/threads/split.js';
+import { MIN_SIDE_BY_SIDE_MACS, MIN_THREADED_FLOATS, MIN_THREADED_MACS } from '../src/engine/threads/split.js';
 import { nodeWorkerSource } from '../src/engine/threads/worker.js';
 import { type LayerSpec, linear, relu } from '../src/nn/layers.js';
 import { mnistCnn } from '../src/nn/mnist-cnn.js';
@@ -132,7 +132,7 @@ describe('threads give the bits of one thread', () => {
     return result;
   }
 
-  it.each([[128, 257, 131], [37, 19, 23]])('gemmPair of %i rows, %i → %i features: the bits of two gemm calls', (rows, inF, outF) => {
+  it.each([[128, 257, 131], [128, 128, 10], [37, 19, 23]])('gemmPair of %i rows, %i → %i features: the bits of two gemm calls', (rows, inF, outF) => {
     const [dw, dx] = pairOn(engines[1], rows, inF, outF);
     expect(dw!.some((v) => v !== 0) && dx!.some((v) => v !== 0)).toBe(true);
     for (const threads of [2, 3] as const) {
@@ -140,7 +140,7 @@ describe('threads give the bits of one thread', () => {
       expect(firstDifference(dwT!, dw!), `dW, ${threads} threads`).toBe(-1);
       expect(firstDifference(dxT!, dx!), `dx, ${threads} threads`).toBe(-1);
     }
-    expect(rows * inF * outF >= MIN_THREADED_MACS).toBe(rows === 128);
+    expect(rows * inF * outF >= MIN_SIDE_BY_SIDE_MACS).toBe(rows === 128);
   });
 
   // Optimizer updates, cut into ranges of whole f32x4 vectors: sizes past the threshold that split unevenly
@@ -453,9 +453,9 @@ describe('worker lifecycle', () => {
     await engine.exited;
   });
 
-  it('gemmPair on two threads runs its second GEMM on the worker: a trap there is an error on the caller', async () => {
+  // 128 × 64 × 64 multiply-adds, and the MLP's last layer's 128 × 128 × 10: too small to cut, not to run side by side.
+  it.each([[128, 64, 64], [128, 128, 10]])('gemmPair of %i × %i × %i on two threads runs its second GEMM on the worker: a trap there is an error on the caller', async (m, n, k) => {
     const engine = await createEngine({ threads: 2 });
-    const m = 128, n = 64, k = 64;
     const a = engine.alloc(m * k * 4), b = engine.alloc(k * n * 4), c = engine.alloc(m * n * 4), c2 = engine.alloc(m * n * 4);
     engine.f32(a, m * k).set(values(m * k, 30));
     engine.f32(b, k * n).set(values(k * n, 31));

@@ -3,7 +3,7 @@ import type { GemmArgs, Kernels } from '../kernels.js';
 import type { Balance } from './balance.js';
 import { Cut } from './cut.js';
 import type { ThreadPool } from './pool.js';
-import { MIN_THREADED_MACS, shareStart, usefulThreads } from './split.js';
+import { MIN_SIDE_BY_SIDE_MACS, MIN_THREADED_MACS, shareStart, usefulThreads } from './split.js';
 
 /** The micro-kernel's tile (assembly/gemm.ts): shares of C's rows in MR steps, of its columns in NR steps. */
 const MR = 4;
@@ -55,16 +55,17 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
   };
 }
 
+const macs = ([, , m, n, k]: GemmArgs) => m * n * k;
+
 /**
  * Two GEMMs of which neither reads what the other writes, on the caller and one worker at once: `second`
  * on the worker, in its own workspace. Against cutting each in two, this wakes the worker once instead of
- * twice and copies no operand twice. Products too small to thread run one after the other on the caller.
+ * twice and copies no operand twice. Products too small to be worth a post run one after the other on the caller.
  */
 export function gemmsSideBySide(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspace: number):
   (first: GemmArgs, second: GemmArgs) => void {
   return (first, second) => {
-    const [, , m, n, k] = first;
-    if (m * n * k < MIN_THREADED_MACS) {
+    if (Math.max(macs(first), macs(second)) < MIN_SIDE_BY_SIDE_MACS) {
       gemm(...first);
       gemm(...second);
       return;
