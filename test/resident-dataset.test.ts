@@ -1,12 +1,12 @@
 // A ResidentDataset: the images copied once into the engine, gathered and scaled there by a kernel. A batch
 // gathered from it holds what the same batch gathered from the dataset holds, on any engine and thread
-// count; bad input is a typed error; fit trains from one, frees it, and trains from the dataset itself
-// when the copy does not fit in the engine's memory, to the same bits.
+// count; bad input is a typed error; fit, on threads, trains from one, frees it, and trains from the
+// dataset itself when the copy does not fit in the engine's memory, to the same bits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../src/data/dataset.js';
 import { loadMnist } from '../src/data/mnist-node.js';
 import { createEngine, type Engine } from '../src/engine/index.js';
-import { Batch, linear, relu, ResidentDataset, type Sequential, sequential } from '../src/nn/index.js';
+import { Batch, gatherSource, linear, relu, ResidentDataset, type Sequential, sequential } from '../src/nn/index.js';
 import { SGD } from '../src/optim/sgd.js';
 import { fit } from '../src/train/fit.js';
 
@@ -67,6 +67,14 @@ describe('ResidentDataset', () => {
     return { model: m, optimizer: new SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }) };
   };
   const bits = (m: Sequential) => m.parameters().map((p) => Buffer.from(p.data.slice().buffer).toString('base64')).join();
+
+  it('fit gathers from a copy on an engine with threads, from the dataset on one thread', () => {
+    for (const engine of engines) {
+      const source = gatherSource(engine, train);
+      expect(source instanceof ResidentDataset).toBe(engine.threads > 1);
+      if (source instanceof ResidentDataset) source.dispose();
+    }
+  });
 
   it('fit trains from a copy it frees, or from the dataset when the copy does not fit: the same bits', async () => {
     const roomy = engines[2]!;

@@ -148,8 +148,8 @@ describe('fit', () => {
     });
     expect(alloc).not.toHaveBeenCalled();
     expect([...inUse]).toEqual([bytes]);
-    // The training images, copied into the engine for the call, are freed when it returns.
-    expect(bytes - before).toBeGreaterThanOrEqual(train.images.length);
+    // On threads, fit copies the training images into the engine for the call and frees them when it returns.
+    expect(bytes - before >= train.images.length).toBe(engine.threads > 1);
     expect(engine.bytesInUse).toBe(before);
     alloc.mockRestore();
     dispose();

@@ -54,8 +54,8 @@ describe('MNIST on wasm', () => {
     });
     expect(alloc).not.toHaveBeenCalled();
     expect([...inUse]).toEqual([bytes]);
-    // The images fit copied into the engine at its start (47 MB), freed at its end.
-    expect(bytes - before).toBeGreaterThanOrEqual(train.images.length);
+    // On threads, fit copies the training images into the engine for the call and frees them when it returns.
+    expect(bytes - before >= train.images.length).toBe(wasm.threads > 1);
     expect(wasm.bytesInUse).toBe(before);
     alloc.mockRestore();
     expect(history.diverged).toBe(false);

@@ -7,7 +7,7 @@ import { batchRanges, shuffledIndices } from '../../src/data/batches.js';
 import { subset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import { usesRevectorizer } from '../../src/engine/features.js';
-import { ResidentDataset } from '../../src/nn/resident-dataset.js';
+import { gatherSource } from '../../src/nn/resident-dataset.js';
 import { Random } from '../../src/random.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { trainStep } from '../../src/train/train-step.js';
@@ -42,8 +42,8 @@ for (const setup of new Set(asked)) {
   const [threads, simd = 'standard'] = setup.split(':');
   if (simd !== 'standard' && simd !== 'relaxed') throw new RangeError(`unknown SIMD flavour in ${setup}`);
   const trainer = await referenceMlp(train, Number(threads), simd);
-  // As fit gathers its batches: from the images copied into the engine.
-  trainers.push({ ...trainer, images: ResidentDataset.copy(trainer.engine, data), milliseconds: 0 });
+  // As fit gathers its batches.
+  trainers.push({ ...trainer, images: gatherSource(trainer.engine, data), milliseconds: 0 });
 }
 
 for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {

@@ -5,7 +5,7 @@
 // and together see the same machine. Prints one JSON line: PairReply.
 import { batchRanges, shuffledIndices } from '../../src/data/batches.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
-import { ResidentDataset } from '../../src/nn/resident-dataset.js';
+import { gatherSource } from '../../src/nn/resident-dataset.js';
 import { Random } from '../../src/random.js';
 import { trainStep } from '../../src/train/train-step.js';
 import { BATCH } from '../training/protocol.js';
@@ -28,8 +28,8 @@ const { train } = await loadMnist();
 const order = shuffledIndices(train.count, new Random(1));
 const ranges = batchRanges(train.count, BATCH);
 const { engine, model, optimizer } = await referenceMlp(train, 1, 'standard');
-// As fit gathers its batches: from the images copied into the engine.
-const images = ResidentDataset.copy(engine, train);
+// As fit gathers its batches.
+const images = gatherSource(engine, train);
 const sleep = new Int32Array(new SharedArrayBuffer(4));
 const rates = { alone: { steps: 0, ms: 0 }, together: { steps: 0, ms: 0 } };
 let next = 0;

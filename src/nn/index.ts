@@ -3,7 +3,7 @@ export {
   type LayerSpec, linear, type LinearSpec, maxPool2d, type MaxPool2dSpec, relu, sigmoid, tanh,
 } from './layers.js';
 export { Batch } from './batch.js';
-export { ResidentDataset } from './resident-dataset.js';
+export { gatherSource, ResidentDataset } from './resident-dataset.js';
 export type { Shape } from './layer.js';
 export { type LossName } from './losses.js';
 export { Sequential, sequential, type SequentialOptions } from './sequential.js';

@@ -1,7 +1,7 @@
 import { checkInteger } from '../check.js';
 import { batchRanges, shuffledIndices } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
-import { ResidentDataset } from '../nn/resident-dataset.js';
+import { gatherSource, ResidentDataset } from '../nn/resident-dataset.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { applySchedule, type Schedule } from '../optim/schedules.js';
@@ -62,8 +62,8 @@ export const DIVERGENCE_FACTOR = 1e3;
 
 /**
  * Trains `model` on `train` with `optimizer`: per step, a batch gathered into `model.batch`, then
- * `trainStep`. The training images are copied into the engine's memory for the call (a ResidentDataset):
- * changes to `train.images` while it runs are not seen. Asynchronous: it yields to
+ * `trainStep`. On an engine with threads the training images are copied into its memory for the call
+ * (a ResidentDataset, see `gatherSource`): changes to `train.images` while it runs are not seen. Asynchronous: it yields to
  * the event loop every ~50 ms so signals and progress callbacks run, and otherwise allocates nothing per
  * step. Divergence (a loss that is NaN/±Inf or above 1000 × the first loss) stops training before that
  * step's update and is reported in `diverged`, not thrown. The model's train/eval mode is restored on return.
@@ -89,9 +89,7 @@ export async function fit(model: Sequential, optimizer: Optimizer, train: Datase
   const start = resumePoint(resume, batchOrder);
   const history: History = resume?.history ? structuredClone(resume.history) : { steps: [], epochs: [], diverged: false };
   const wasTraining = model.training;
-  // Batches are gathered where the images are copied once, by a kernel on every thread; from the dataset
-  // itself when the copy does not fit in what the engine may still allocate.
-  const images = ResidentDataset.tryCopy(model.engine, train) ?? train;
+  const images = gatherSource(model.engine, train);
   let lastYield = performance.now();
   let step = start.step;
   let firstLoss = history.steps[0]?.loss ?? NaN;
