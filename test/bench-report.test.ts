@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseOptions } from '../bench/harness/options.js';
 import { markdownReport } from '../bench/report/markdown-report.js';
 import { checkTargets } from '../bench/report/targets.js';
+import { epochSpeedup } from '../bench/threads/threads-suite.js';
 import type { BenchResults } from '../bench/report/results.js';
 import type { RevectorizedCeilingReply } from '../bench/ceiling/revectorized-reply.js';
 import { QUOTED, quotedBlock, readResults, writeBenchmarkDocs, writeResults } from '../bench/report/write-results.js';
@@ -78,6 +79,22 @@ describe('bench results and docs', () => {
     const withPair = { ...committed, threads: { ...old, epochsAtOnce: [{ node, gain }] } };
     expect(markdownReport(withPair)).toContain(`against one alone: Node ${node} 1.93× (1.88–1.97).`);
     expect(epochTarget(withPair).measured).toMatch(/^\d\.\d\d× \(two 1-thread runs at once: 1\.93×\)$/);
+  });
+
+  it("the epoch's 2-thread speedup is the median of its chunks' ratios, beside the medians'; older results give the medians'", () => {
+    const threads = committed.threads!;
+    const { epochSpeedups: _absent, ...old } = threads;
+    const node = threads.epochs[0]!.node;
+    const median = (threadCount: number) => old.epochs.find((e) => e.node === node && e.threads === threadCount && (e.simd ?? 'standard') === 'standard')!
+      .secondsPerEpoch.median;
+    const medians = median(1) / median(2);
+    expect(epochSpeedup({ ...committed, threads: old }.threads, node)).toBeCloseTo(medians, 12);
+    const ratio = { median: 1.77, min: 1.2, max: 1.9, n: 36 };
+    const paired = { ...old, epochSpeedups: [{ node, simd: 'standard' as const, ratio }] };
+    expect(epochSpeedup(paired, node)).toBe(1.77);
+    expect(markdownReport({ ...committed, threads: paired })).toContain(`Node ${node} standard 1.77× (medians' ratio ${medians.toFixed(2)}×)`);
+    expect(checkTargets({ ...committed, threads: paired }).find((c) => c.target.startsWith(`MLP epoch on Node ${node},`))!.measured)
+      .toMatch(/^1\.77×/);
   });
 
   it('the Node 24 GEMM is a fraction of the paired and of the 128-bit mul+add ceilings sampled with it', () => {

@@ -24,6 +24,8 @@ export interface EpochReply {
     wideTiles: boolean;
     /** Seconds of this engine's chunks scaled to one epoch of 60 000 images. */
     secondsPerEpoch: number;
+    /** Milliseconds of each of its chunks: chunk k is the same batches on every engine, run in turns. */
+    chunkMs: number[];
     testAccuracy: number;
   }[];
 }
@@ -43,7 +45,7 @@ for (const setup of new Set(asked)) {
   if (simd !== 'standard' && simd !== 'relaxed') throw new RangeError(`unknown SIMD flavour in ${setup}`);
   const trainer = await referenceMlp(train, Number(threads), simd);
   // As fit gathers its batches.
-  trainers.push({ ...trainer, images: gatherSource(trainer.engine, data), milliseconds: 0 });
+  trainers.push({ ...trainer, images: gatherSource(trainer.engine, data), milliseconds: 0, chunkMs: [] as number[] });
 }
 
 for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {
@@ -56,18 +58,21 @@ for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {
       trainer.model.batch.gather(trainer.images, order, from, end);
       trainStep(trainer.model, trainer.optimizer);
     }
-    trainer.milliseconds += performance.now() - start;
+    const ms = performance.now() - start;
+    trainer.milliseconds += ms;
+    trainer.chunkMs[chunk] = ms;
   }
 }
 
 const reply: EpochReply = {
   node: process.versions.node,
   revectorizer: await usesRevectorizer(),
-  rows: trainers.map(({ engine, model, milliseconds }) => ({
+  rows: trainers.map(({ engine, model, milliseconds, chunkMs }) => ({
     threads: engine.threads,
     simd: engine.simd as 'standard' | 'relaxed',
     wideTiles: engine.wideTiles,
     secondsPerEpoch: (milliseconds / 1000) * (train.count / data.count),
+    chunkMs,
     testAccuracy: evaluate(model, test).accuracy,
   })),
 };

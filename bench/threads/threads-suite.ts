@@ -37,6 +37,11 @@ export interface ThreadsResults {
    * what a second core gives this training as an independent run. Absent before the bench measured it.
    */
   epochsAtOnce?: { node: string; gain: Summary }[];
+  /**
+   * Per Node version and SIMD flavour: one thread's time ÷ two threads' on each 40-step chunk of the same
+   * batches, run in turns in one process; absent before the bench measured it (the epochs' medians then).
+   */
+  epochSpeedups?: { node: string; simd: 'standard' | 'relaxed'; ratio: Summary }[];
   errors: string[];
 }
 
@@ -161,6 +166,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
   const setups = simdFlavours.flatMap((simd) => threadCounts.map((threads) => ({ simd, threads })));
   const configs = nodes.flatMap((node) => setups.map(({ simd, threads }) => ({ ...node, simd, threads, times: [] as number[],
     revectorizer: false, wideTiles: false, version: '', testAccuracy: NaN })));
+  const chunkRatios = new Map<string, { node: string; simd: 'standard' | 'relaxed'; ratios: number[] }>();
   const numpyScript = `${root}/bench/peers/train_numpy.py`;
   const numpy = findNumpyPython();
   if (!numpy) errors.push('no python3 with numpy: the numpy row is missing');
@@ -184,6 +190,13 @@ export async function measureThreads(settings: Settings, root: string, epochScri
           Object.assign(config, { revectorizer: reply.revectorizer, wideTiles: row.wideTiles, version: reply.node,
             testAccuracy: row.testAccuracy });
           config.times.push(row.secondsPerEpoch);
+        }
+        for (const simd of simdFlavours) {
+          const [one, two] = [1, 2].map((threads) => reply.rows.find((r) => r.threads === threads && r.simd === simd));
+          if (!one || !two) continue;
+          const key = `${reply.node} ${simd}`;
+          if (!chunkRatios.has(key)) chunkRatios.set(key, { node: reply.node, simd, ratios: [] });
+          chunkRatios.get(key)!.ratios.push(...one.chunkMs.map((ms, chunk) => ms / two.chunkMs[chunk]!));
         }
       } catch (error) {
         errors.push((error as Error).message);
@@ -224,6 +237,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
       label: p.label, secondsPerEpoch: summarize(p.times), testAccuracy: p.accuracy, note: 'one full epoch, its own timer',
     })),
     epochsAtOnce: [...atOnce].map(([node, gains]) => ({ node, gain: summarize(gains) })),
+    epochSpeedups: [...chunkRatios.values()].map(({ node, simd, ratios }) => ({ node, simd, ratio: summarize(ratios) })),
     errors,
   };
 }
@@ -243,8 +257,18 @@ const simdFlavours = ['standard', 'relaxed'] as const;
 /** An epoch row's SIMD flavour (rows from before the bench ran relaxed SIMD are standard). */
 export const simdOf = (e: ThreadsResults['epochs'][number]) => e.simd ?? 'standard';
 
-/** One thread's median epoch ÷ two threads' on Node `node` in `simd`, or null when one of them is missing. */
+/**
+ * The 2-thread speedup of the epoch on Node `node` in `simd`: the median of the 40-step chunks' ratios, one
+ * and two threads taking turns (in results from before those, one thread's median epoch ÷ two threads');
+ * null when one of them is missing.
+ */
 export function epochSpeedup(r: ThreadsResults, node: string, simd: 'standard' | 'relaxed' = 'standard'): number | null {
+  const paired = r.epochSpeedups?.find((s) => s.node === node && s.simd === simd);
+  return paired ? paired.ratio.median : mediansRatio(r, node, simd);
+}
+
+/** One thread's median epoch ÷ two threads' on Node `node` in `simd`, or null when one of them is missing. */
+function mediansRatio(r: ThreadsResults, node: string, simd: 'standard' | 'relaxed'): number | null {
   const on = (threads: number) => r.epochs.find((e) => e.node === node && e.threads === threads && simdOf(e) === simd)
     ?.secondsPerEpoch.median;
   const one = on(1), two = on(2);
@@ -267,10 +291,14 @@ export function threadsMarkdown(r: ThreadsResults): string {
     ...r.peers.map((p) => `| ${p.label} | 1 | – | ${fmt(p.secondsPerEpoch)} | ${(p.testAccuracy * 100).toFixed(1)}% |`),
   ];
   const speedups = [...new Set(r.epochs.map((e) => e.node))].flatMap((node) => simdFlavours.flatMap((simd) => {
-    const speedup = epochSpeedup(r, node, simd);
-    return speedup === null ? [] : [`Node ${node} ${simd} ${speedup.toFixed(2)}×`];
+    const speedup = epochSpeedup(r, node, simd), medians = mediansRatio(r, node, simd);
+    if (speedup === null) return [];
+    const alsoMedians = r.epochSpeedups?.length && medians !== null ? ` (medians' ratio ${medians.toFixed(2)}×)` : '';
+    return [`Node ${node} ${simd} ${speedup.toFixed(2)}×${alsoMedians}`];
   }));
-  if (speedups.length) lines.push('', `2-thread speedup of the epoch: ${speedups.join(', ')}.`);
+  if (speedups.length) {
+    lines.push('', `2-thread speedup of the epoch${r.epochSpeedups?.length ? ' (the median of its 40-step chunks\' ratios, one and two threads taking turns on the same batches)' : ''}: ${speedups.join(', ')}.`);
+  }
   if (r.epochsAtOnce?.length) {
     lines.push('', `Two 1-thread runs of this MLP at once, in two processes (as a study's parallel runs), against one alone: ${
       r.epochsAtOnce.map((a) => `Node ${a.node} ${a.gain.median.toFixed(2)}× (${a.gain.min.toFixed(2)}–${a.gain.max.toFixed(2)})`).join(', ')}. That is what the second core gives this training here: the most cutting each step in two could gain.`);
