@@ -7,7 +7,7 @@ import { kernelNames } from '../src/engine/kernels.js';
 import { Balance, weightedStart } from '../src/engine/threads/balance.js';
 import { type KernelFunction, ThreadPool } from '../src/engine/threads/pool.js';
 import { shareStart } from '../src/engine/threads/split.js';
-import { threadedGemm } from '../src/engine/threads/threaded-kernels.js';
+import { gemmsSideBySide, threadedGemm } from '../src/engine/threads/threaded-kernels.js';
 import { instantiateKernels, type KernelModule } from '../src/engine/wasm-module.js';
 
 describe('weightedStart', () => {
@@ -62,7 +62,7 @@ describe('Balance', () => {
   });
 });
 
-describe('a GEMM cut by any weights', () => {
+describe('a GEMM cut by any weights, alone or beside another', () => {
   let module: KernelModule;
   let pool: ThreadPool;
   beforeAll(async () => {
@@ -102,5 +102,57 @@ describe('a GEMM cut by any weights', () => {
       const got = f32().slice(c! / 4, c! / 4 + m * n), want = f32().slice(reference! / 4, reference! / 4 + m * n);
       expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${m}×${n}×${k}`).toBe(true);
     }
+  });
+
+  // A linear layer's gradient pair, dW = dOutᵀ·x beside dx = dOut·W: the worker's band of dx is none of
+  // it (0.99), part of it, or all of it (0.25 leaves the caller less than dW), by rows and by columns.
+  it.each([[0.25, 0.75], [0.5, 0.5], [0.7, 0.3], [0.99, 0.01]])('side by side, caller %f, worker %f: the bits of one thread', (caller, worker) => {
+    const f32 = () => new Float32Array(module.memory.buffer);
+    const workspace = module.heapBase, bytes = module.kernels.gemmWorkspaceBytes();
+    const at = (i: number) => workspace + 2 * bytes + i * (1 << 20);
+    const [dOut, x, w, dw, dx, dwWant, dxWant] = [0, 1, 2, 3, 4, 5, 6].map(at) as number[] as [number, number, number, number, number, number, number];
+    const pair = gemmsSideBySide(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), workspace + bytes,
+      new Fixed(Float64Array.of(caller, worker)));
+    for (const [rows, inF, outF] of [[128, 257, 131], [203, 61, 97]] as const) {
+      for (let i = 0; i < 300 * 300; i++) {
+        f32()[dOut / 4 + i] = Math.sin(i);
+        f32()[x / 4 + i] = Math.cos(i * 0.7);
+        f32()[w / 4 + i] = Math.sin(i * 0.3);
+      }
+      const weightGrad = (into: number) => [1, 0, outF, inF, rows, 1, dOut, outF, x, inF, 0, into, inF, 0, 0, workspace] as const;
+      const inputGrad = (into: number) => [0, 0, rows, inF, outF, 1, dOut, outF, w, inF, 0, into, inF, 0, 0, workspace] as const;
+      module.kernels.gemm(...weightGrad(dwWant));
+      module.kernels.gemm(...inputGrad(dxWant));
+      pair([...weightGrad(dw)], [...inputGrad(dx)]);
+      const same = (got: number, want: number, count: number) =>
+        Buffer.from(f32().slice(got / 4, got / 4 + count).buffer).equals(Buffer.from(f32().slice(want / 4, want / 4 + count).buffer));
+      expect(same(dw, dwWant, outF * inF), `dW, ${rows}×${inF}×${outF}`).toBe(true);
+      expect(same(dx, dxWant, rows * inF), `dx, ${rows}×${inF}×${outF}`).toBe(true);
+    }
+  });
+
+  it('side by side, the balance hears both parts in units of the second GEMM\'s band: the first\'s share and the rest', () => {
+    const heard: number[][] = [];
+    class Listening extends Balance {
+      override record(weights: Float64Array, done: ArrayLike<number>, ms: ArrayLike<number>): void {
+        heard.push([done[0]!, done[1]!, ms[0]!, ms[1]!]);
+      }
+    }
+    const workspace = module.heapBase, bytes = module.kernels.gemmWorkspaceBytes();
+    const at = (i: number) => workspace + 2 * bytes + i * (1 << 20);
+    const pair = gemmsSideBySide(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), workspace + bytes, new Listening(2));
+    // The first has half the multiply-adds of the second, whose 256 columns (more than its 128 rows) are cut.
+    const first = [0, 0, 64, 256, 128, 1, at(0), 128, at(1), 256, 0, at(2), 256, 0, 0, workspace] as const;
+    const second = [0, 0, 128, 256, 128, 1, at(0), 128, at(1), 256, 0, at(3), 256, 0, 0, workspace] as const;
+    for (let call = 0; call < 20; call++) pair([...first], [...second]);
+    expect(heard.length).toBeGreaterThan(0);
+    for (const [caller, worker, callerMs, workerMs] of heard) {
+      expect(caller! + worker!).toBe(128 + 256);
+      expect(worker! % 8).toBe(0);
+      expect(callerMs).toBeGreaterThan(0);
+      expect(workerMs).toBeGreaterThan(0);
+    }
+    // The weights stay even (this balance learns nothing): the worker's band is half of both parts, 192 columns.
+    expect(heard[0]![1]).toBe(192);
   });
 });

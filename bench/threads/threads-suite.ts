@@ -22,7 +22,7 @@ export interface ThreadsResults {
   cores: number;
   gemm: {
     shape: string; transpose: Transpose; oneThread: Summary; twoThreads: Summary; speedup: number;
-    /** Two independent GEMMs of the shape at once, one per thread, against one alone: what two cores give. */
+    /** Two independent GEMMs of the shape at once on two threads (side by side), against one alone: what two cores give. */
     twoAtOnce?: number;
   }[];
   epochs: { label: string; node: string; threads: number; revectorizer: boolean; secondsPerEpoch: Summary;
@@ -68,8 +68,9 @@ function gemmContender(engine: Engine, name: string, t: Transpose, m: number, n:
 
 /**
  * Two GEMMs of the shape, each on its own operands, at once on a 2-thread engine (`gemmPair`: the caller
- * runs one, the worker the other, neither cut). Against one GEMM on one thread, twice its time ÷ this
- * one's is how much of a second core the machine gives this work: the most a cut GEMM could gain.
+ * runs one and the worker a band of the other, balanced so both end together; only the second is cut).
+ * Against one GEMM on one thread, twice its time ÷ this one's is how much of a second core the machine
+ * gives this work: about the most a GEMM cut in two could gain.
  */
 function independentPairContender(engine: Engine, name: string, t: Transpose, m: number, n: number, k: number): DisposableContender {
   const workspace = engine.alloc(engine.kernels.gemmWorkspaceBytes());

@@ -133,7 +133,7 @@ export class Engine {
       normalizeU8: elementwise('normalizeU8', [1, 4], 16),
       gatherScaleU8: threadedGather(plain.gatherScaleU8, pool, index('gatherScaleU8')),
     };
-    if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, pool, index('gemm'), workspaces[0]!);
+    if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, pool, index('gemm'), workspaces[0]!, new Balance(2));
     this.instrument();
   }
 
@@ -196,8 +196,9 @@ export class Engine {
 
   /**
    * Two GEMMs of which neither reads what the other writes (a linear layer's weight and input gradients,
-   * which have the same size): on two threads, one on each; otherwise one after the other, each cut
-   * across every thread. Each gives the bits it gives alone.
+   * which have the same size): on two threads, the caller computes `first` while the worker computes a
+   * band of `second`, the two sharing out `second` so that both finish together; otherwise one after the
+   * other, each cut across every thread. Each gives the bits it gives alone.
    */
   gemmPair(first: GemmArgs, second: GemmArgs): void {
     if (this.sideBySide === undefined) {

@@ -6,10 +6,10 @@
 export const MIN_THREADED_MACS = 1 << 18;
 
 /**
- * Two GEMMs run side by side (`gemmsSideBySide`) once the larger has this many multiply-adds: neither is
- * cut or copied, so only the post and the join cost, and the worker, busy, is still watching when the
- * next kernel comes. The reference MLP's last layer's gradient pair (2 × 164k multiply-adds) side by
- * side made a 2-thread step 1.04× as fast on Node 24 (1.01× relaxed, 1.00× on Node 20).
+ * Two GEMMs run side by side (`gemmsSideBySide`) once the larger has this many multiply-adds: one post
+ * and one join for both, and the worker, busy, is still watching when the next kernel comes. The
+ * reference MLP's last layer's gradient pair (2 × 164k multiply-adds) side by side made a 2-thread step
+ * 1.04× as fast on Node 24 (1.01× relaxed, 1.00× on Node 20).
  */
 export const MIN_SIDE_BY_SIDE_MACS = 1 << 17;
 

@@ -2,12 +2,37 @@ import { convOutputSize } from '../conv-geometry.js';
 import type { GemmArgs, Kernels } from '../kernels.js';
 import type { Balance } from './balance.js';
 import { Cut } from './cut.js';
-import type { ThreadPool } from './pool.js';
+import { now, type ThreadPool } from './pool.js';
 import { MIN_SIDE_BY_SIDE_MACS, MIN_THREADED_MACS, shareStart, usefulThreads } from './split.js';
 
 /** The micro-kernel's tile (assembly/gemm.ts): shares of C's rows in MR steps, of its columns in NR steps. */
 const MR = 4;
 const NR = 8;
+
+/**
+ * Writes into `band` the arguments of the GEMM `g` restricted to C's rows (`byRows`) or columns
+ * [from, from + size): every k still summed, in order, so each element gets the bits of the whole call.
+ */
+function bandOf(band: Float64Array | GemmArgs, g: GemmArgs, byRows: boolean, from: number, size: number): void {
+  const [transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work] = g;
+  band[0] = transA; band[1] = transB; band[4] = k; band[5] = alpha; band[7] = lda; band[9] = ldb; band[10] = beta;
+  band[12] = ldc; band[14] = relu; band[15] = work;
+  if (byRows) {
+    band[2] = size; band[3] = n;
+    band[6] = a + (transA ? from : from * lda) * 4; band[8] = b;
+    band[11] = c + from * ldc * 4; band[13] = bias;
+  } else {
+    band[2] = m; band[3] = size;
+    band[6] = a; band[8] = b + (transB ? from * ldb : from) * 4;
+    band[11] = c + from * 4; band[13] = bias === 0 ? 0 : bias + from * 4;
+  }
+}
+
+/** Whether a GEMM is cut into bands of C's rows (else of its columns): along C's longer side, see threadedGemm. */
+const cutsRows = (g: GemmArgs) => g[3] <= g[2];
+
+/** A number for a GEMM's shape and transposes, to keep a Balance per shape (a rare collision only shares one). */
+const shapeKind = ([transA, transB, m, n, k]: GemmArgs) => ((k * 65536 + n) * 65536 + m) * 4 + transA * 2 + transB;
 
 /**
  * `gemm` over the caller and the pool's workers: C is cut into bands of rows, or of columns, one per
@@ -20,33 +45,25 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
   balance: Balance): Kernels['gemm'] {
   const threads = pool.size + 1;
   const cut = new Cut(pool, balance);
-  return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work) => {
-    const byRows = n <= m;
+  const own = [...Array<number>(16)] as unknown as GemmArgs;
+  return (...g) => {
+    const [, , m, n, k] = g;
+    const byRows = cutsRows(g);
     const total = byRows ? m : n, unit = byRows ? MR : NR;
     const parts = m * n * k < MIN_THREADED_MACS ? 1 : usefulThreads(total, unit, threads);
-    if (parts === 1) return gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
-    cut.begin(((k * 65536 + n) * 65536 + m) * 4 + transA * 2 + transB, total, unit, parts);
+    if (parts === 1) return gemm(...g);
+    cut.begin(shapeKind(g), total, unit, parts);
     for (let part = 1; part < parts; part++) {
-      const from = cut.start(part), size = cut.size(part);
+      const size = cut.size(part);
       if (size === 0) continue;
       const args = pool.argsOf(part - 1);
-      args[0] = transA; args[1] = transB; args[5] = alpha; args[7] = lda; args[9] = ldb; args[10] = beta;
-      args[12] = ldc; args[14] = relu; args[15] = workspaces[part - 1]!;
-      if (byRows) {
-        args[2] = size; args[3] = n; args[4] = k;
-        args[6] = a + (transA ? from : from * lda) * 4; args[8] = b;
-        args[11] = c + from * ldc * 4; args[13] = bias;
-      } else {
-        args[2] = m; args[3] = size; args[4] = k;
-        args[6] = a; args[8] = b + (transB ? from * ldb : from) * 4;
-        args[11] = c + from * 4; args[13] = bias === 0 ? 0 : bias + from * 4;
-      }
+      bandOf(args, g, byRows, cut.start(part), size);
+      args[15] = workspaces[part - 1]!;
       pool.post(part - 1, kernel, 16);
     }
-    const own = cut.size(0);
     try {
-      if (byRows) gemm(transA, transB, own, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
-      else gemm(transA, transB, m, own, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work);
+      bandOf(own, g, byRows, 0, cut.size(0));
+      gemm(...own);
       cut.ownDone();
     } finally {
       pool.join();
@@ -58,27 +75,49 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
 const macs = ([, , m, n, k]: GemmArgs) => m * n * k;
 
 /**
- * Two GEMMs of which neither reads what the other writes, on the caller and one worker at once: `second`
- * on the worker, in its own workspace. Against cutting each in two, this wakes the worker once instead of
- * twice and copies no operand twice. Products too small to be worth a post run one after the other on the caller.
+ * Two GEMMs of which neither reads what the other writes, on the caller and one worker at once: the
+ * worker computes a band of `second`, the caller all of `first` and then the rest of `second`. Against
+ * cutting each in two, this wakes the worker once instead of twice and packs `first`'s operands once.
+ * The band follows `balance`, kept per pair of shapes, so both finish together even when one core runs
+ * slower than the other, as a shared machine's often do.
+ * Products too small to be worth a post run one after the other on the caller.
  */
-export function gemmsSideBySide(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspace: number):
-  (first: GemmArgs, second: GemmArgs) => void {
+export function gemmsSideBySide(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspace: number,
+  balance: Balance): (first: GemmArgs, second: GemmArgs) => void {
+  const rest = [...Array<number>(16)] as unknown as GemmArgs;
+  const done = new Float64Array(2), ms = new Float64Array(2);
   return (first, second) => {
     if (Math.max(macs(first), macs(second)) < MIN_SIDE_BY_SIDE_MACS) {
       gemm(...first);
       gemm(...second);
       return;
     }
+    const byRows = cutsRows(second);
+    const total = byRows ? second[2] : second[3], unit = byRows ? MR : NR;
+    // The caller's part in units of `second`'s band (rows or columns), so that both parts count alike.
+    const firstUnits = (macs(first) / macs(second)) * total;
+    const weights = balance.of(shapeKind(first) * 3 + shapeKind(second));
+    const band = Math.min(total, Math.round((weights[1]! * (firstUnits + total)) / unit) * unit);
     const args = pool.argsOf(0);
-    for (let i = 0; i < 15; i++) args[i] = second[i]!;
+    bandOf(args, second, byRows, 0, band);
     args[15] = workspace;
+    const posted = now();
     pool.post(0, kernel, 16);
     try {
       gemm(...first);
+      if (band < total) {
+        bandOf(rest, second, byRows, band, total - band);
+        gemm(...rest);
+      }
+      ms[0] = now() - posted;
     } finally {
       pool.join();
     }
+    if (pool.ranOnCaller(0)) return;
+    done[0] = firstUnits + total - band;
+    done[1] = band;
+    ms[1] = pool.finishedAt(0) - posted;
+    balance.record(weights, done, ms);
   };
 }
 
