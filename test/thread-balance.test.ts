@@ -7,7 +7,7 @@ import { kernelNames } from '../src/engine/kernels.js';
 import { Balance, weightedStart } from '../src/engine/threads/balance.js';
 import { type KernelFunction, ThreadPool } from '../src/engine/threads/pool.js';
 import { shareStart } from '../src/engine/threads/split.js';
-import { gemmsSideBySide, threadedGemm } from '../src/engine/threads/threaded-kernels.js';
+import { gemmsSideBySide, threadedGemm, tileColumnsOf } from '../src/engine/threads/threaded-kernels.js';
 import { instantiateKernels, type KernelModule } from '../src/engine/wasm-module.js';
 
 describe('weightedStart', () => {
@@ -96,11 +96,15 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
       }
       const lda = transA ? m : k, ldb = transB ? k : n;
       module.kernels.gemm(transA, transB, m, n, k, 1, a!, lda, b!, ldb, 0, reference!, n, 0, 0, workspace);
-      const threaded = threadedGemm(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), [workspace + bytes],
-        new Fixed(Float64Array.of(caller, worker)));
-      threaded(transA, transB, m, n, k, 1, a!, lda, b!, ldb, 0, c!, n, 0, 0, workspace);
-      const got = f32().slice(c! / 4, c! / 4 + m * n), want = f32().slice(reference! / 4, reference! / 4 + m * n);
-      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${m}×${n}×${k}`).toBe(true);
+      // Bands of columns in steps of one tile and of two (wide tiles).
+      for (const wide of [false, true]) {
+        const threaded = threadedGemm(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), [workspace + bytes],
+          new Fixed(Float64Array.of(caller, worker)), tileColumnsOf(() => wide));
+        f32().fill(0, c! / 4, c! / 4 + m * n);
+        threaded(transA, transB, m, n, k, 1, a!, lda, b!, ldb, 0, c!, n, 0, 0, workspace);
+        const got = f32().slice(c! / 4, c! / 4 + m * n), want = f32().slice(reference! / 4, reference! / 4 + m * n);
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${m}×${n}×${k}, wide ${wide}`).toBe(true);
+      }
     }
   });
 
@@ -112,7 +116,7 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
     const at = (i: number) => workspace + 2 * bytes + i * (1 << 20);
     const [dOut, x, w, dw, dx, dwWant, dxWant] = [0, 1, 2, 3, 4, 5, 6].map(at) as number[] as [number, number, number, number, number, number, number];
     const pair = gemmsSideBySide(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), workspace + bytes,
-      new Fixed(Float64Array.of(caller, worker)));
+      new Fixed(Float64Array.of(caller, worker)), tileColumnsOf(() => false));
     for (const [rows, inF, outF] of [[128, 257, 131], [203, 61, 97]] as const) {
       for (let i = 0; i < 300 * 300; i++) {
         f32()[dOut / 4 + i] = Math.sin(i);
@@ -131,7 +135,7 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
     }
   });
 
-  it('side by side, the balance hears both parts in units of the second GEMM\'s band: the first\'s share and the rest', () => {
+  it.each([[false, 8], [true, 16]])('side by side, the balance hears both parts in units of the second GEMM\'s band: the first\'s share and the rest (wide tiles %s: bands of %i columns)', (wide, step) => {
     const heard: number[][] = [];
     class Listening extends Balance {
       override record(weights: Float64Array, done: ArrayLike<number>, ms: ArrayLike<number>): void {
@@ -140,7 +144,8 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
     }
     const workspace = module.heapBase, bytes = module.kernels.gemmWorkspaceBytes();
     const at = (i: number) => workspace + 2 * bytes + i * (1 << 20);
-    const pair = gemmsSideBySide(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), workspace + bytes, new Listening(2));
+    const pair = gemmsSideBySide(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), workspace + bytes, new Listening(2),
+      tileColumnsOf(() => wide));
     // The first has half the multiply-adds of the second, whose 256 columns (more than its 128 rows) are cut.
     const first = [0, 0, 64, 256, 128, 1, at(0), 128, at(1), 256, 0, at(2), 256, 0, 0, workspace] as const;
     const second = [0, 0, 128, 256, 128, 1, at(0), 128, at(1), 256, 0, at(3), 256, 0, 0, workspace] as const;
@@ -148,7 +153,7 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
     expect(heard.length).toBeGreaterThan(0);
     for (const [caller, worker, callerMs, workerMs] of heard) {
       expect(caller! + worker!).toBe(128 + 256);
-      expect(worker! % 8).toBe(0);
+      expect(worker! % step).toBe(0);
       expect(callerMs).toBeGreaterThan(0);
       expect(workerMs).toBeGreaterThan(0);
     }

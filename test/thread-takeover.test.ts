@@ -8,7 +8,7 @@ import { kernelNames } from '../src/engine/kernels.js';
 import { Balance } from '../src/engine/threads/balance.js';
 import { WORKER_POLL_US } from '../src/engine/threads/control.js';
 import { KernelWorkerError, type KernelFunction, ThreadPool } from '../src/engine/threads/pool.js';
-import { threadedGemm } from '../src/engine/threads/threaded-kernels.js';
+import { threadedGemm, tileColumnsOf } from '../src/engine/threads/threaded-kernels.js';
 import { instantiateKernels, type KernelModule } from '../src/engine/wasm-module.js';
 
 const GEMM = kernelNames.indexOf('gemm');
@@ -96,7 +96,7 @@ describe('a call its worker has not started', () => {
       }
     }
     // 2^18 multiply-adds, the least that is cut: the caller's half takes about as long as a worker takes to wake.
-    const gemm = threadedGemm(module.kernels.gemm, pool, GEMM, [workspace + bytes], new Counting(2));
+    const gemm = threadedGemm(module.kernels.gemm, pool, GEMM, [workspace + bytes], new Counting(2), tileColumnsOf(() => false));
     let onCaller = 0, onWorker = 0;
     for (let calls = 0; (onCaller < 3 || onWorker < 3) && calls < 5000; calls++) {
       if (calls % 2 === 0) letWorkerSleep();

@@ -10,7 +10,7 @@ import { defaultThreads } from './threads/default-threads.js';
 import { Balance } from './threads/balance.js';
 import { type KernelFunction, ThreadPool } from './threads/pool.js';
 import {
-  gemmsSideBySide, threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm,
+  gemmsSideBySide, threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm, tileColumnsOf,
 } from './threads/threaded-kernels.js';
 import { threadedElementwise } from './threads/threaded-elementwise.js';
 import { threadedGather } from './threads/threaded-gather.js';
@@ -111,9 +111,10 @@ export class Engine {
     const elementwise = <K extends KernelName>(name: K, pointerBytes: number[], unit?: number) =>
       threadedElementwise(plain[name] as Kernels['mul'], pool, index(name), pointerBytes, unit) as unknown as Kernels[K];
     const floats = (count: number) => new Array<number>(count).fill(4);
+    const tileColumns = tileColumnsOf(() => this.wide);
     this.uninstrumented = {
       ...plain,
-      gemm: threadedGemm(plain.gemm, pool, index('gemm'), workspaces, new Balance(threads)),
+      gemm: threadedGemm(plain.gemm, pool, index('gemm'), workspaces, new Balance(threads), tileColumns),
       convForward: threadedConvForward(plain.convForward, pool, index('convForward'), workspaces),
       convWeightGrad: threadedConvWeightGrad(parts.convWeightGradPart, pool, index('convWeightGradPart'), workspaces),
       convInputGrad: threadedConvInputGrad(plain.convInputGrad, plain.convInputGradScratchBytes, pool, index('convInputGrad'), workspaces),
@@ -133,7 +134,7 @@ export class Engine {
       normalizeU8: elementwise('normalizeU8', [1, 4], 16),
       gatherScaleU8: threadedGather(plain.gatherScaleU8, pool, index('gatherScaleU8')),
     };
-    if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, pool, index('gemm'), workspaces[0]!, new Balance(2));
+    if (threads === 2) this.sideBySide = gemmsSideBySide(plain.gemm, pool, index('gemm'), workspaces[0]!, new Balance(2), tileColumns);
     this.instrument();
   }
 
