@@ -18,8 +18,9 @@ export const MAX_ARGS = 20;
 export const MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
 export const MESSAGE_BYTES = SLOT_BYTES - MESSAGE_OFFSET;
 /**
- * After a job, how long a worker watches for the next before it sleeps in Atomics.wait (µs): a training
- * step's kernels follow one another within microseconds, and a worker woken from its sleep starts 10–70 µs
- * late. Short, so that a worker whose caller has gone idle is asleep at once.
+ * After a job, how long a worker watches for the next before it sleeps in Atomics.wait (µs): a worker
+ * woken from its sleep starts 10–70 µs late, and the longest stretch of a training step the caller runs
+ * alone (the reference MLP's last layer and its loss) takes about 30 µs. Short, so that a worker whose
+ * caller has gone idle is asleep at once.
  */
-export const WORKER_POLL_US = 30;
+export const WORKER_POLL_US = 60;

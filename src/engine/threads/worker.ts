@@ -17,7 +17,7 @@ function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, 
   close: () => void): void {
   const SLOT_BYTES = 1024, POSTED = 0, DONE = 1, KERNEL = 2, ARGC = 3, STATUS = 4, MESSAGE_LENGTH = 5, CLAIMED = 6;
   const FINISHED_AT_OFFSET = 32, ARGS_OFFSET = 64, MAX_ARGS = 20, MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
-  const WORKER_POLL_US = 30;
+  const WORKER_POLL_US = 60;
   const MESSAGE_BYTES = SLOT_BYTES - MESSAGE_OFFSET;
   receive(({ module, memory, control, slot, kernelNames }) => {
     let kernels: ((...args: number[]) => unknown)[];
