@@ -453,7 +453,7 @@ describe('worker lifecycle', () => {
     await engine.exited;
   });
 
-  // 128 × 64 × 64 multiply-adds, and the MLP's last layer's 128 × 128 × 10: too small to cut, not to run side by side.
+  // Both run side by side: 128 × 64 × 64 multiply-adds, and the MLP's last layer's 128 × 128 × 10 (just past MIN_SIDE_BY_SIDE_MACS).
   it.each([[128, 64, 64], [128, 128, 10]])('gemmPair of %i × %i × %i on two threads runs a band of its second GEMM on the worker: a trap there is an error on the caller', async (m, n, k) => {
     const engine = await createEngine({ threads: 2 });
     const a = engine.alloc(m * k * 4), b = engine.alloc(k * n * 4), c = engine.alloc(m * n * 4), c2 = engine.alloc(m * n * 4);

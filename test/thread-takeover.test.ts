@@ -95,7 +95,7 @@ describe('a call its worker has not started', () => {
         super.record(...args);
       }
     }
-    // 2^18 multiply-adds, the least that is cut: the caller's half takes about as long as a worker takes to wake.
+    // 2^18 multiply-adds, twice the least that is cut: the caller's half takes about as long as a worker takes to wake.
     const gemm = threadedGemm(module.kernels.gemm, pool, GEMM, [workspace + bytes], new Counting(2), tileColumnsOf(() => false));
     let onCaller = 0, onWorker = 0;
     for (let calls = 0; (onCaller < 3 || onWorker < 3) && calls < 5000; calls++) {

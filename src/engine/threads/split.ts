@@ -2,8 +2,13 @@
 // computed by one thread with the same sum, in the same order, as with one thread, so the bits do not
 // depend on the thread count.
 
-/** Below this many multiply-adds a GEMM runs on the caller alone: waking a worker costs more. */
-export const MIN_THREADED_MACS = 1 << 18;
+/**
+ * Below this many multiply-adds a GEMM runs on the caller alone: posting it to a worker costs more. A
+ * worker that is still watching (WORKER_POLL_US) starts a couple of microseconds after the post; cutting
+ * the reference MLP's last-layer forward (164k multiply-adds, 10 µs on one thread) made a 2-thread step
+ * 1.011–1.034× as fast (four A/B runs in one engine, Node 20 and 24, 2026-12-08) against a 2^18 threshold.
+ */
+export const MIN_THREADED_MACS = 1 << 17;
 
 /**
  * Two GEMMs run side by side (`gemmsSideBySide`) once the larger has this many multiply-adds: one post
