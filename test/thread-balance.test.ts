@@ -160,4 +160,32 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
     // The weights stay even (this balance learns nothing): the worker's band is half of both parts, 192 columns.
     expect(heard[0]![1]).toBe(192);
   });
+
+  it('side by side, the caller takes no rest of the second GEMM narrower than two steps: the worker has it all', () => {
+    const bands: number[] = [];
+    class FixedListening extends Balance {
+      constructor(private readonly worker: number) {
+        super(2);
+      }
+      override of(): Float64Array {
+        return Float64Array.of(1 - this.worker, this.worker);
+      }
+      override record(weights: Float64Array, done: ArrayLike<number>): void {
+        bands.push(done[1]!);
+      }
+    }
+    const workspace = module.heapBase, bytes = module.kernels.gemmWorkspaceBytes();
+    const at = (i: number) => workspace + 2 * bytes + i * (1 << 20);
+    // Both 128 × 256 × 128: the second's 256 columns are cut in steps of 8; half of both parts is 256.
+    const product = (c: number) => [0, 0, 128, 256, 128, 1, at(0), 128, at(1), 256, 0, c, 256, 0, 0, workspace] as const;
+    for (const [worker, band] of [[0.485, 256], [0.47, 240]] as const) {
+      bands.length = 0;
+      const pair = gemmsSideBySide(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), workspace + bytes,
+        new FixedListening(worker), tileColumnsOf(() => false));
+      for (let call = 0; call < 20; call++) pair([...product(at(2))], [...product(at(3))]);
+      expect(bands.length).toBeGreaterThan(0);
+      // 0.485 of 512 is 248 columns, a rest of one step; 0.47 is 240, a rest of two.
+      for (const got of bands) expect(got, `worker weight ${worker}`).toBe(band);
+    }
+  });
 });

@@ -4,9 +4,10 @@
 
 /**
  * Below this many multiply-adds a GEMM runs on the caller alone: posting it to a worker costs more. A
- * worker that is still watching (WORKER_POLL_US) starts a couple of microseconds after the post; cutting
- * the reference MLP's last-layer forward (164k multiply-adds, 10 µs on one thread) made a 2-thread step
- * 1.011–1.034× as fast (four A/B runs in one engine, Node 20 and 24, 2026-12-08) against a 2^18 threshold.
+ * worker that is still watching (WORKER_POLL_US) starts a couple of microseconds after the post. Cutting
+ * the reference MLP's last-layer forward (164k multiply-adds, 10 µs on one thread) took it to 7 µs on two
+ * threads; against a 2^18 threshold the step ran 0.999–1.008× as fast (Node 20 and 24, one engine, the
+ * variants' turns rotating, 2026-12-08).
  */
 export const MIN_THREADED_MACS = 1 << 17;
 

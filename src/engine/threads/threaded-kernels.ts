@@ -12,8 +12,9 @@ const NR = 8;
 /**
  * The columns a band of C steps by: a whole tile, so that no thread runs a partial one. Wide tiles
  * (`wide()`, under V8's revectorizer) are two panels, 2·NR columns: a band of an odd number of panels
- * ends on a narrow tile, which is slower there. The training step ran 1.009× and 1.009× as fast on Node
- * 24 in 16-column steps than in 8 (one engine, 40 rounds of 40 steps each way, 2026-12-08).
+ * ends on a narrow tile, which is slower there, and in steps of 8 the first layer's forward went 17/15
+ * panels where the balance wanted 16.5. The training step ran 1.005× and 1.003× as fast on Node 24 in
+ * 16-column steps as in 8 (one engine, 48–60 rounds of 40 steps, the variants' turns rotating, 2026-12-08).
  */
 type TileColumns = () => number;
 export const tileColumnsOf = (wide: () => boolean): TileColumns => () => (wide() ? 2 * NR : NR);
@@ -106,7 +107,9 @@ export function gemmsSideBySide(gemm: Kernels['gemm'], pool: ThreadPool, kernel:
     // The caller's part in units of `second`'s band (rows or columns), so that both parts count alike.
     const firstUnits = (macs(first) / macs(second)) * total;
     const weights = balance.of(shapeKind(first) * 3 + shapeKind(second));
-    const band = Math.min(total, Math.round((weights[1]! * (firstUnits + total)) / unit) * unit);
+    const share = Math.min(total, Math.round((weights[1]! * (firstUnits + total)) / unit) * unit);
+    // A rest of one step would cost the caller more to pack than it evens out.
+    const band = total - share < 2 * unit ? total : share;
     const args = pool.argsOf(0);
     bandOf(args, second, byRows, 0, band);
     args[15] = workspace;
