@@ -161,6 +161,29 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
     expect(heard[0]![1]).toBe(192);
   });
 
+  it('side by side, a second GEMM with nothing to sum (k = 0) gives the bits of two calls, again and again', () => {
+    const f32 = () => new Float32Array(module.memory.buffer);
+    const workspace = module.heapBase, bytes = module.kernels.gemmWorkspaceBytes();
+    const at = (i: number) => workspace + 2 * bytes + i * (1 << 20);
+    for (let i = 0; i < 256 * 256; i++) f32()[at(0) / 4 + i] = Math.sin(i);
+    const pair = gemmsSideBySide(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), workspace + bytes, new Balance(2),
+      tileColumnsOf(() => false));
+    // C = 0.5·C + bias for the second: k = 0, so no multiply-adds, beside a first of 128 × 256 × 128.
+    const first = (c: number) => [0, 0, 128, 256, 128, 1, at(0), 128, at(0), 256, 0, c, 256, 0, 0, workspace] as const;
+    const second = (c: number) => [0, 0, 128, 256, 0, 1, at(0), 128, at(0), 256, 0.5, c, 256, at(0), 0, workspace] as const;
+    for (const c of [at(1), at(2), at(3), at(4)]) f32().set(f32().subarray(at(0) / 4, at(0) / 4 + 128 * 256), c / 4);
+    module.kernels.gemm(...first(at(1)));
+    module.kernels.gemm(...second(at(2)));
+    for (let call = 0; call < 3; call++) {
+      pair([...first(at(3))], [...second(at(4))]);
+      if (call < 2) f32().set(f32().subarray(at(0) / 4, at(0) / 4 + 128 * 256), at(4) / 4);
+    }
+    const same = (got: number, want: number) =>
+      Buffer.from(f32().slice(got / 4, got / 4 + 128 * 256).buffer).equals(Buffer.from(f32().slice(want / 4, want / 4 + 128 * 256).buffer));
+    expect(same(at(3), at(1)), 'first').toBe(true);
+    expect(same(at(4), at(2)), 'second').toBe(true);
+  });
+
   it('side by side, the caller takes no rest of the second GEMM narrower than two steps: the worker has it all', () => {
     const bands: number[] = [];
     class FixedListening extends Balance {

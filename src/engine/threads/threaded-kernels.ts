@@ -90,14 +90,16 @@ const macs = ([, , m, n, k]: GemmArgs) => m * n * k;
  * cutting each in two, this wakes the worker once instead of twice and packs `first`'s operands once.
  * The band follows `balance`, kept per pair of shapes, so both finish together even when one core runs
  * slower than the other, as a shared machine's often do.
- * Products too small to be worth a post run one after the other on the caller.
+ * Products too small to be worth a post, or a second without multiply-adds, run one after the other on
+ * the caller.
  */
 export function gemmsSideBySide(gemm: Kernels['gemm'], pool: ThreadPool, kernel: number, workspace: number,
   balance: Balance, tileColumns: TileColumns): (first: GemmArgs, second: GemmArgs) => void {
   const rest = [...Array<number>(16)] as unknown as GemmArgs;
   const done = new Float64Array(2), ms = new Float64Array(2);
   return (first, second) => {
-    if (Math.max(macs(first), macs(second)) < MIN_SIDE_BY_SIDE_MACS) {
+    // A second without multiply-adds has no unit to count the first's work in.
+    if (macs(second) === 0 || Math.max(macs(first), macs(second)) < MIN_SIDE_BY_SIDE_MACS) {
       gemm(...first);
       gemm(...second);
       return;
