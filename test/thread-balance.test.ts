@@ -108,8 +108,8 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
     }
   });
 
-  // A linear layer's gradient pair, dW = dOutᵀ·x beside dx = dOut·W: the worker's band of dx is none of
-  // it (0.99), part of it, or all of it (0.25 leaves the caller less than dW), by rows and by columns.
+  // A linear layer's gradient pair, dW = dOutᵀ·x beside dx = dOut·W: the worker's band of dx is one step
+  // of it (0.99), part of it, or all of it (0.25 leaves the caller less than dW), by rows and by columns.
   it.each([[0.25, 0.75], [0.5, 0.5], [0.7, 0.3], [0.99, 0.01]])('side by side, caller %f, worker %f: the bits of one thread', (caller, worker) => {
     const f32 = () => new Float32Array(module.memory.buffer);
     const workspace = module.heapBase, bytes = module.kernels.gemmWorkspaceBytes();
