@@ -149,8 +149,9 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
     // The first has half the multiply-adds of the second, whose 256 columns (more than its 128 rows) are cut.
     const first = [0, 0, 64, 256, 128, 1, at(0), 128, at(1), 256, 0, at(2), 256, 0, 0, workspace] as const;
     const second = [0, 0, 128, 256, 128, 1, at(0), 128, at(1), 256, 0, at(3), 256, 0, 0, workspace] as const;
-    for (let call = 0; call < 20; call++) pair([...first], [...second]);
-    expect(heard.length).toBeGreaterThan(0);
+    // Only a call the worker ran is heard: on a loaded machine the caller may take many over.
+    for (let call = 0; heard.length < 3 && call < 5000; call++) pair([...first], [...second]);
+    expect(heard.length).toBeGreaterThanOrEqual(3);
     for (const [caller, worker, callerMs, workerMs] of heard) {
       expect(caller! + worker!).toBe(128 + 256);
       expect(worker! % step).toBe(0);
@@ -205,8 +206,8 @@ describe('a GEMM cut by any weights, alone or beside another', () => {
       bands.length = 0;
       const pair = gemmsSideBySide(module.kernels.gemm, pool, kernelNames.indexOf('gemm'), workspace + bytes,
         new FixedListening(worker), tileColumnsOf(() => false));
-      for (let call = 0; call < 20; call++) pair([...product(at(2))], [...product(at(3))]);
-      expect(bands.length).toBeGreaterThan(0);
+      for (let call = 0; bands.length < 3 && call < 5000; call++) pair([...product(at(2))], [...product(at(3))]);
+      expect(bands.length).toBeGreaterThanOrEqual(3);
       // 0.485 of 512 is 248 columns, a rest of one step; 0.47 is 240, a rest of two.
       for (const got of bands) expect(got, `worker weight ${worker}`).toBe(band);
     }
