@@ -97,6 +97,21 @@ describe('bench results and docs', () => {
       .toMatch(/^1\.77×/);
   });
 
+  it('the epoch table gives the share of worker calls the caller ran: a dash on one thread, another for results from before', () => {
+    const threads = committed.threads!;
+    const epochs = threads.epochs.map(({ takenOver: _absent, ...e }) => e);
+    const row = (report: string, threadCount: number) => report.split('\n')
+      .find((line) => line.startsWith(`| heavyball, Node ${epochs[0]!.node}, standard SIMD | ${threadCount} |`))!;
+    const old = markdownReport({ ...committed, threads: { ...threads, epochs } });
+    expect(row(old, 1).endsWith('| – |')).toBe(true);
+    expect(row(old, 2).endsWith('| — |')).toBe(true);
+    const takenOver = { median: 0.021, min: 0.0042, max: 0.12, n: 3 };
+    const recorded = epochs.map((e) => (e.threads > 1 ? { ...e, takenOver } : e));
+    const report = markdownReport({ ...committed, threads: { ...threads, epochs: recorded } });
+    expect(row(report, 2).endsWith('| 2.1% (0.4%–12.0%) |')).toBe(true);
+    expect(row(report, 1).endsWith('| – |')).toBe(true);
+  });
+
   it('the Node 24 GEMM is a fraction of the paired and of the 128-bit mul+add ceilings sampled with it', () => {
     const s = (median: number) => ({ median, min: median - 1, max: median + 1, n: 5 });
     const reply: RevectorizedCeilingReply = {

@@ -435,6 +435,27 @@ describe('threads give the bits of one thread', () => {
 });
 
 describe('worker lifecycle', () => {
+  it('engine.workerCalls counts the calls posted to workers: one per worker for a cut GEMM, none for a small one or on one thread', async () => {
+    const product = (engine: Engine, m: number, n: number, k: number) => {
+      const a = engine.alloc(m * k * 4), b = engine.alloc(k * n * 4), c = engine.alloc(m * n * 4);
+      engine.kernels.gemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, engine.workspace);
+    };
+    const engine = await createEngine({ threads: 3 });
+    const before = engine.workerCalls;
+    product(engine, 256, 64, 64);
+    const cut = engine.workerCalls;
+    expect(cut.posted - before.posted).toBe(2);
+    expect(cut.takenOver - before.takenOver).toBeLessThanOrEqual(2);
+    product(engine, 8, 8, 8);
+    expect(engine.workerCalls.posted).toBe(cut.posted);
+    engine.dispose();
+    await engine.exited;
+    const one = await createEngine({ threads: 1 });
+    product(one, 256, 64, 64);
+    expect(one.workerCalls).toEqual({ posted: 0, takenOver: 0 });
+    one.dispose();
+  });
+
   it('a kernel that throws on a worker is an error on the caller, and the engine goes on working', async () => {
     const engine = await createEngine({ threads: 2 });
     // 256 rows by 64 columns is cut by rows: the caller's half of C fits in memory, the worker's half

@@ -56,6 +56,7 @@ describe('a call its worker has not started', () => {
     f32().fill(0.25, c / 4, c / 4 + m * n);
     f32().fill(0.25, reference / 4, reference / 4 + m * n);
     let onCaller = 0, onWorker = 0, calls = 0;
+    const before = pool.calls;
     while ((onCaller < 5 || onWorker < 5) && calls < 5000) {
       postAccumulate(c, calls % 2 === 0);
       module.kernels.gemm(0, 0, m, n, k, 1, at(0), k, at(1), n, 1, reference, n, 0, 0, workspace);
@@ -63,12 +64,16 @@ describe('a call its worker has not started', () => {
       else onWorker++;
       calls++;
     }
+    const after = pool.calls;
     // A worker that woke late for a call the caller ran must not run it now: let it finish a call of its
     // own (which it only starts after every earlier one), then compare.
     do postAccumulate(c, false), module.kernels.gemm(0, 0, m, n, k, 1, at(0), k, at(1), n, 1, reference, n, 0, 0, workspace);
     while (pool.ranOnCaller(0));
     expect(onCaller, 'calls the caller took over').toBeGreaterThanOrEqual(5);
     expect(onWorker, 'calls the worker ran').toBeGreaterThanOrEqual(5);
+    // The pool's count of the calls it posted and took over, against what each join said.
+    expect(after.posted - before.posted).toBe(calls);
+    expect(after.takenOver - before.takenOver).toBe(onCaller);
     const got = f32().slice(c / 4, c / 4 + m * n), want = f32().slice(reference / 4, reference / 4 + m * n);
     expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
   });

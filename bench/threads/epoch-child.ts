@@ -7,6 +7,7 @@ import { batchRanges, shuffledIndices } from '../../src/data/batches.js';
 import { subset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import { usesRevectorizer } from '../../src/engine/features.js';
+import type { WorkerCalls } from '../../src/engine/threads/pool.js';
 import { gatherSource } from '../../src/nn/resident-dataset.js';
 import { Random } from '../../src/random.js';
 import { evaluate } from '../../src/train/evaluate.js';
@@ -27,6 +28,8 @@ export interface EpochReply {
     /** Milliseconds of each of its chunks: chunk k is the same batches on every engine, run in turns. */
     chunkMs: number[];
     testAccuracy: number;
+    /** Kernel calls posted to the engine's workers over its chunks, and how many of them the caller ran itself. */
+    workerCalls: WorkerCalls;
   }[];
 }
 
@@ -45,7 +48,8 @@ for (const setup of new Set(asked)) {
   if (simd !== 'standard' && simd !== 'relaxed') throw new RangeError(`unknown SIMD flavour in ${setup}`);
   const trainer = await referenceMlp(train, Number(threads), simd);
   // As fit gathers its batches.
-  trainers.push({ ...trainer, images: gatherSource(trainer.engine, data), milliseconds: 0, chunkMs: [] as number[] });
+  trainers.push({ ...trainer, images: gatherSource(trainer.engine, data), milliseconds: 0, chunkMs: [] as number[],
+    callsBefore: trainer.engine.workerCalls });
 }
 
 for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {
@@ -67,12 +71,15 @@ for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {
 const reply: EpochReply = {
   node: process.versions.node,
   revectorizer: await usesRevectorizer(),
-  rows: trainers.map(({ engine, model, milliseconds, chunkMs }) => ({
+  rows: trainers.map(({ engine, model, milliseconds, chunkMs, callsBefore }) => ({
     threads: engine.threads,
     simd: engine.simd as 'standard' | 'relaxed',
     wideTiles: engine.wideTiles,
     secondsPerEpoch: (milliseconds / 1000) * (train.count / data.count),
     chunkMs,
+    workerCalls: {
+      posted: engine.workerCalls.posted - callsBefore.posted, takenOver: engine.workerCalls.takenOver - callsBefore.takenOver,
+    },
     testAccuracy: evaluate(model, test).accuracy,
   })),
 };

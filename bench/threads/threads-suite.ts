@@ -30,7 +30,13 @@ export interface ThreadsResults {
     /** Absent in results written before the bench ran relaxed SIMD here: the standard build. */
     simd?: 'standard' | 'relaxed';
     /** 4×16 GEMM tiles (where the revectorizer is on); absent before the bench recorded it. */
-    wideTiles?: boolean }[];
+    wideTiles?: boolean;
+    /**
+     * With workers: per run, the share of the calls posted to them that the caller ran itself, their worker
+     * not having started them (a core the machine was giving to something else). Absent before the bench
+     * recorded it.
+     */
+    takenOver?: Summary }[];
   peers: { label: string; secondsPerEpoch: Summary; testAccuracy: number; note: string }[];
   /**
    * Per Node version: two 1-thread runs of the MLP in two processes at once against one alone (twoRunsAtOnce):
@@ -166,7 +172,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
   const threadCounts = [...new Set([1, 2, cores])];
   const setups = simdFlavours.flatMap((simd) => threadCounts.map((threads) => ({ simd, threads })));
   const configs = nodes.flatMap((node) => setups.map(({ simd, threads }) => ({ ...node, simd, threads, times: [] as number[],
-    revectorizer: false, wideTiles: false, version: '', testAccuracy: NaN })));
+    revectorizer: false, wideTiles: false, version: '', testAccuracy: NaN, takenOver: [] as number[] })));
   const chunkRatios = new Map<string, { node: string; simd: 'standard' | 'relaxed'; ratios: number[] }>();
   const numpyScript = `${root}/bench/peers/train_numpy.py`;
   const numpy = findNumpyPython();
@@ -191,6 +197,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
           Object.assign(config, { revectorizer: reply.revectorizer, wideTiles: row.wideTiles, version: reply.node,
             testAccuracy: row.testAccuracy });
           config.times.push(row.secondsPerEpoch);
+          if (row.workerCalls.posted > 0) config.takenOver.push(row.workerCalls.takenOver / row.workerCalls.posted);
         }
         for (const simd of simdFlavours) {
           const [one, two] = [1, 2].map((threads) => reply.rows.find((r) => r.threads === threads && r.simd === simd));
@@ -233,6 +240,7 @@ export async function measureThreads(settings: Settings, root: string, epochScri
     epochs: configs.filter((c) => c.times.length > 0).map((c) => ({
       label: c.label, node: c.version, threads: c.threads, revectorizer: c.revectorizer, simd: c.simd, wideTiles: c.wideTiles,
       secondsPerEpoch: summarize(c.times), testAccuracy: c.testAccuracy,
+      ...(c.takenOver.length ? { takenOver: summarize(c.takenOver) } : {}),
     })),
     peers: peers.filter((p) => p.times.length > 0).map((p) => ({
       label: p.label, secondsPerEpoch: summarize(p.times), testAccuracy: p.accuracy, note: 'one full epoch, its own timer',
@@ -276,6 +284,14 @@ function mediansRatio(r: ThreadsResults, node: string, simd: 'standard' | 'relax
   return one && two ? one / two : null;
 }
 
+/** The share of worker calls the caller ran, median (min–max) over the runs; – without workers, — before the bench recorded it. */
+function takenOverCell(e: ThreadsResults['epochs'][number]): string {
+  if (e.threads === 1) return '–';
+  if (!e.takenOver) return '—';
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return `${pct(e.takenOver.median)} (${pct(e.takenOver.min)}–${pct(e.takenOver.max)})`;
+}
+
 function revectorizerCell(e: ThreadsResults['epochs'][number]): string {
   if (!e.revectorizer) return 'off';
   return e.wideTiles ? 'on, 4×16 tiles' : 'on';
@@ -286,10 +302,10 @@ export function threadsMarkdown(r: ThreadsResults): string {
     '| GEMM (training shape) | 1 thread GFLOP/s | 2 threads GFLOP/s | speedup | two independent GEMMs at once |',
     '|---|---|---|---|---|',
     ...r.gemm.map((g) => `| ${g.shape} ${g.transpose} | ${fmt(g.oneThread, 1)} | ${fmt(g.twoThreads, 1)} | ${g.speedup.toFixed(2)}× | ${times(g.twoAtOnce)} |`),
-    '', '| MLP epoch (784-256-128-10, batch 128) | threads | revectorizer | s/epoch, median (min–max) | test accuracy |',
-    '|---|---|---|---|---|',
-    ...r.epochs.map((e) => `| heavyball, Node ${e.node}, ${simdOf(e)} SIMD | ${e.threads} | ${revectorizerCell(e)} | ${fmt(e.secondsPerEpoch)} | ${(e.testAccuracy * 100).toFixed(1)}% |`),
-    ...r.peers.map((p) => `| ${p.label} | 1 | – | ${fmt(p.secondsPerEpoch)} | ${(p.testAccuracy * 100).toFixed(1)}% |`),
+    '', '| MLP epoch (784-256-128-10, batch 128) | threads | revectorizer | s/epoch, median (min–max) | test accuracy | worker calls the caller ran |',
+    '|---|---|---|---|---|---|',
+    ...r.epochs.map((e) => `| heavyball, Node ${e.node}, ${simdOf(e)} SIMD | ${e.threads} | ${revectorizerCell(e)} | ${fmt(e.secondsPerEpoch)} | ${(e.testAccuracy * 100).toFixed(1)}% | ${takenOverCell(e)} |`),
+    ...r.peers.map((p) => `| ${p.label} | 1 | – | ${fmt(p.secondsPerEpoch)} | ${(p.testAccuracy * 100).toFixed(1)}% | – |`),
   ];
   const speedups = [...new Set(r.epochs.map((e) => e.node))].flatMap((node) => simdFlavours.flatMap((simd) => {
     const speedup = epochSpeedup(r, node, simd), medians = mediansRatio(r, node, simd);

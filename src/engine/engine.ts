@@ -8,7 +8,7 @@ import { ArrayBufferMemory, type GrowableMemory, WasmMemory } from './memory.js'
 import { Parameter } from './parameter.js';
 import { defaultThreads } from './threads/default-threads.js';
 import { Balance } from './threads/balance.js';
-import { type KernelFunction, ThreadPool } from './threads/pool.js';
+import { type KernelFunction, ThreadPool, type WorkerCalls } from './threads/pool.js';
 import {
   gemmsSideBySide, threadedConvForward, threadedConvInputGrad, threadedConvWeightGrad, threadedGemm, tileColumnsOf,
 } from './threads/threaded-kernels.js';
@@ -81,6 +81,16 @@ export class Engine {
   /** Threads the kernels run on, the caller's included. */
   get threads(): number {
     return (this.pool?.size ?? 0) + 1;
+  }
+
+  /**
+   * Kernel calls posted to this engine's workers so far, and how many of them the caller ran itself
+   * because their worker had not started them by the time it had done its own share: a worker whose core
+   * the OS, or a virtual machine's host, was giving to something else. A large share taken over means
+   * the machine is not giving the engine its threads. Zeros without workers.
+   */
+  get workerCalls(): WorkerCalls {
+    return this.pool?.calls ?? { posted: 0, takenOver: 0 };
   }
 
   /** Resolves once the engine's worker threads have ended, after `dispose()` (at once without workers). */

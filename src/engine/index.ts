@@ -2,4 +2,4 @@ export { createEngine, Engine, type EngineOptions, type KernelHook } from './eng
 export { Parameter } from './parameter.js';
 export type { KernelName, Kernels } from './kernels.js';
 export { supportsRelaxedSimd, supportsSimd } from './features.js';
-export { KernelWorkerError } from './threads/pool.js';
+export { KernelWorkerError, type WorkerCalls } from './threads/pool.js';

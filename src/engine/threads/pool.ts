@@ -17,6 +17,12 @@ export class KernelWorkerError extends Error {
   override name = 'KernelWorkerError';
 }
 
+/** Kernel calls posted to an engine's workers, and how many of them the caller ran itself. */
+export interface WorkerCalls {
+  posted: number;
+  takenOver: number;
+}
+
 /** A kernel export, called with its arguments (pointers and sizes). */
 export type KernelFunction = (...args: number[]) => unknown;
 
@@ -39,6 +45,7 @@ export class ThreadPool {
   private readonly takenOver: boolean[];
   private readonly call: number[] = [];
   private sequence = 0;
+  private takenOverCount = 0;
   private closed = false;
 
   private constructor(private readonly workers: AnyWorker[], private readonly control: SharedArrayBuffer,
@@ -117,6 +124,11 @@ export class ThreadPool {
     return this.finishTimes[w]![0]!;
   }
 
+  /** Calls posted to the workers so far, and how many of them `join` ran on the caller (see `ranOnCaller`). */
+  get calls(): WorkerCalls {
+    return { posted: this.sequence, takenOver: this.takenOverCount };
+  }
+
   /** Whether the last `join` ran worker `w`'s call on the caller, the worker not having started it. */
   ranOnCaller(w: number): boolean {
     return this.takenOver[w]!;
@@ -136,6 +148,7 @@ export class ThreadPool {
       const expected = Atomics.load(ints, POSTED);
       if (!this.forWorkerOnly[w] && this.claim(ints, expected)) {
         this.takenOver[w] = true;
+        this.takenOverCount++;
         const error = this.runOnCaller(w);
         if (error !== undefined && failure === undefined) failure = error;
         continue;
