@@ -110,6 +110,12 @@ describe('bench results and docs', () => {
     const report = markdownReport({ ...committed, threads: { ...threads, epochs: recorded } });
     expect(row(report, 2).endsWith('| 2.1% (0.4%–12.0%) |')).toBe(true);
     expect(row(report, 1).endsWith('| – |')).toBe(true);
+    // The epoch target says it beside what two independent runs give.
+    const gain = { median: 1.93, min: 1.88, max: 1.97, n: 3 };
+    const node = epochs[0]!.node;
+    const withBoth = { ...committed, threads: { ...threads, epochs: recorded, epochsAtOnce: [{ node, gain }] } };
+    expect(checkTargets(withBoth).find((c) => c.target.startsWith(`MLP epoch on Node ${node},`))!.measured)
+      .toMatch(/^\d\.\d\d× \(two 1-thread runs at once: 1\.93×; worker calls the caller ran: 2\.1%\)$/);
   });
 
   it('the Node 24 GEMM is a fraction of the paired and of the 128-bit mul+add ceilings sampled with it', () => {

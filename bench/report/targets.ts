@@ -136,7 +136,9 @@ function threadsTargets({ threads }: BenchResults): TargetCheck[] {
   for (const node of new Set(threads.epochs.map((e) => e.node))) {
     const speedup = epochSpeedup(threads, node);
     const epochsGive = threads.epochsAtOnce?.find((a) => a.node === node)?.gain.median;
-    const coresGive = epochsGive === undefined ? gemmsGive : ` (two 1-thread runs at once: ${times(epochsGive)})`;
+    const takenOver = threads.epochs.find((e) => e.node === node && e.threads === 2 && simdOf(e) === 'standard')?.takenOver?.median;
+    const callsTaken = takenOver === undefined ? '' : `; worker calls the caller ran: ${(takenOver * 100).toFixed(1)}%`;
+    const coresGive = epochsGive === undefined ? gemmsGive : ` (two 1-thread runs at once: ${times(epochsGive)}${callsTaken})`;
     checks.push({
       target: `MLP epoch on Node ${node}, standard SIMD: 2 threads ≥ ${TARGETS.epochTwoThreads}× one`,
       measured: speedup === null ? '—' : `${speedup.toFixed(2)}×${coresGive}`,
