@@ -75,23 +75,47 @@ export function mul(n: i32, a: usize, b: usize, out: usize): void {
 
 // ---------------------------------------------------------------------------------- bias gradient
 
-/** Four columns at a time, each summed down the rows in order; beta = 0 never reads db. */
+/**
+ * Each column summed down the rows in order, sixteen columns at a time (four vectors: their sums do
+ * not wait on each other's adds, where one vector's would wait on its own at every row), then four,
+ * then one; beta = 0 never reads db.
+ */
 export function biasGrad(m: i32, n: i32, dy: usize, db: usize, beta: f32): void {
   const rowBytes = <usize>n << 2;
+  const wideEnd = dy + ((<usize>n & ~15) << 2);
   const colsEnd = dy + ((<usize>n & ~3) << 2);
   const end = dy + rowBytes;
   const rowsEnd = <usize>m * rowBytes;
-  const betaV = f32x4.splat(beta);
+  for (; dy < wideEnd; dy += 64, db += 64) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    for (let r: usize = 0; r < rowsEnd; r += rowBytes) {
+      const row = dy + r;
+      s0 = f32x4.add(s0, v128.load(row));
+      s1 = f32x4.add(s1, v128.load(row, 16));
+      s2 = f32x4.add(s2, v128.load(row, 32));
+      s3 = f32x4.add(s3, v128.load(row, 48));
+    }
+    storeBiasGrad(db, s0, beta);
+    storeBiasGrad(db + 16, s1, beta);
+    storeBiasGrad(db + 32, s2, beta);
+    storeBiasGrad(db + 48, s3, beta);
+  }
   for (; dy < colsEnd; dy += 16, db += 16) {
     let sum = f32x4.splat(0);
     for (let r: usize = 0; r < rowsEnd; r += rowBytes) sum = f32x4.add(sum, v128.load(dy + r));
-    v128.store(db, beta == 0 ? sum : f32x4.add(f32x4.mul(betaV, v128.load(db)), sum));
+    storeBiasGrad(db, sum, beta);
   }
   for (; dy < end; dy += 4, db += 4) {
     let sum: f32 = 0;
     for (let r: usize = 0; r < rowsEnd; r += rowBytes) sum += load<f32>(dy + r);
     store<f32>(db, beta == 0 ? sum : beta * load<f32>(db) + sum);
   }
+}
+
+/** db = sum, or beta·db + sum. */
+// @ts-ignore: decorator
+@inline function storeBiasGrad(db: usize, sum: v128, beta: f32): void {
+  v128.store(db, beta == 0 ? sum : f32x4.add(f32x4.mul(f32x4.splat(beta), v128.load(db)), sum));
 }
 
 // ----------------------------------------------------------------------------------------- losses

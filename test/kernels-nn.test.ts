@@ -175,7 +175,7 @@ describe('elementwise kernels', () => {
 // ------------------------------------------------------------------------------------ bias gradient
 
 describe('biasGrad', () => {
-  const shapes = [[1, 1], [1, 7], [3, 4], [5, 5], [7, 3], [128, 10], [13, 1001], [0, 5]] as const;
+  const shapes = [[1, 1], [1, 7], [3, 4], [5, 5], [7, 3], [128, 10], [9, 37], [128, 256], [13, 1001], [0, 5]] as const;
 
   it('matches the js twin bit for bit, and the js twin sums rows in order in f32', () => {
     const random = new Random(4);
