@@ -42,7 +42,7 @@ function bandOf(band: Float64Array | GemmArgs, g: GemmArgs, byRows: boolean, fro
 const cutsRows = (g: GemmArgs) => g[3] <= g[2];
 
 /** A number for a GEMM's shape and transposes, to keep a Balance per shape (a rare collision only shares one). */
-const shapeKind = ([transA, transB, m, n, k]: GemmArgs) => ((k * 65536 + n) * 65536 + m) * 4 + transA * 2 + transB;
+const shapeKind = (g: GemmArgs) => ((g[4] * 65536 + g[3]) * 65536 + g[2]) * 4 + g[0] * 2 + g[1];
 
 /**
  * `gemm` over the caller and the pool's workers: C is cut into bands of rows, or of columns, one per
@@ -56,8 +56,11 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
   const threads = pool.size + 1;
   const cut = new Cut(pool, balance);
   const own = [...Array<number>(16)] as unknown as GemmArgs;
-  return (...g) => {
-    const [, , m, n, k] = g;
+  // The call's arguments, refilled per call: a rest parameter would allocate an array on every GEMM.
+  const g = [...Array<number>(16)] as unknown as GemmArgs;
+  return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, work) => {
+    g[0] = transA; g[1] = transB; g[2] = m; g[3] = n; g[4] = k; g[5] = alpha; g[6] = a; g[7] = lda; g[8] = b;
+    g[9] = ldb; g[10] = beta; g[11] = c; g[12] = ldc; g[13] = bias; g[14] = relu; g[15] = work;
     const byRows = cutsRows(g);
     const total = byRows ? m : n, unit = byRows ? MR : tileColumns();
     const parts = m * n * k < MIN_THREADED_MACS ? 1 : usefulThreads(total, unit, threads);
@@ -82,7 +85,7 @@ export function threadedGemm(gemm: Kernels['gemm'], pool: ThreadPool, kernel: nu
   };
 }
 
-const macs = ([, , m, n, k]: GemmArgs) => m * n * k;
+const macs = (g: GemmArgs) => g[2] * g[3] * g[4];
 
 /**
  * Two GEMMs of which neither reads what the other writes, on the caller and one worker at once: the

@@ -47,7 +47,9 @@ function kernelWorker(receive: (handler: (start: WorkerStart) => void) => void, 
     let seen = 0;
     send({ ready: true });
     for (;;) {
-      for (const until = performance.now() + WORKER_POLL_US / 1000; Atomics.load(ints, POSTED) === seen && performance.now() < until;);
+      // The clock read every 64 loads, as in the pool's join: each read may allocate a number.
+      for (let spins = 1, until = performance.now() + WORKER_POLL_US / 1000;
+        Atomics.load(ints, POSTED) === seen && ((spins++ & 63) !== 0 || performance.now() < until););
       Atomics.wait(ints, POSTED, seen);
       const posted = Atomics.load(ints, POSTED);
       if (posted === seen) continue;
