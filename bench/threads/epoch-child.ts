@@ -71,17 +71,18 @@ for (let chunk = 0; chunk * CHUNK_STEPS < ranges.length; chunk++) {
 const reply: EpochReply = {
   node: process.versions.node,
   revectorizer: await usesRevectorizer(),
-  rows: trainers.map(({ engine, model, milliseconds, chunkMs, callsBefore }) => ({
-    threads: engine.threads,
-    simd: engine.simd as 'standard' | 'relaxed',
-    wideTiles: engine.wideTiles,
-    secondsPerEpoch: (milliseconds / 1000) * (train.count / data.count),
-    chunkMs,
-    workerCalls: {
-      posted: engine.workerCalls.posted - callsBefore.posted, takenOver: engine.workerCalls.takenOver - callsBefore.takenOver,
-    },
-    testAccuracy: evaluate(model, test).accuracy,
-  })),
+  rows: trainers.map(({ engine, model, milliseconds, chunkMs, callsBefore }) => {
+    const calls = engine.workerCalls;
+    return {
+      threads: engine.threads,
+      simd: engine.simd as 'standard' | 'relaxed',
+      wideTiles: engine.wideTiles,
+      secondsPerEpoch: (milliseconds / 1000) * (train.count / data.count),
+      chunkMs,
+      workerCalls: { posted: calls.posted - callsBefore.posted, takenOver: calls.takenOver - callsBefore.takenOver },
+      testAccuracy: evaluate(model, test).accuracy,
+    };
+  }),
 };
 console.log(JSON.stringify(reply));
 for (const { engine } of trainers) engine.dispose();
